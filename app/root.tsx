@@ -1,0 +1,82 @@
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import {
+  isRouteErrorResponse,
+  Links,
+  Meta,
+  Outlet,
+  Scripts,
+  ScrollRestoration,
+  useRouteError,
+  useRouteLoaderData,
+} from '@remix-run/react';
+import { useTranslation } from 'react-i18next';
+import { useEffect } from 'react';
+import { PatientShell } from './components/patient-shell.tsx';
+import { useNonce } from './components/nonce.tsx';
+import { detectLocale } from './i18n/locale.server.ts';
+import stylesheet from './styles/app.css?url';
+
+export const links: LinksFunction = () => [
+  { rel: 'stylesheet', href: stylesheet },
+  { rel: 'icon', href: '/brand/logo.svg', type: 'image/svg+xml' },
+];
+
+export const meta: MetaFunction = () => [{ name: 'robots', content: 'noindex' }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { brand } = context.services.config;
+  return {
+    locale: detectLocale(request),
+    csrfToken: context.csrfToken,
+    // Only what pages show: brand settings are public.
+    brand,
+  };
+}
+
+export function Layout({ children }: { children: React.ReactNode }) {
+  const data = useRouteLoaderData<typeof loader>('root');
+  const nonce = useNonce();
+  const { i18n } = useTranslation();
+  const locale = data?.locale ?? 'en';
+  useEffect(() => {
+    if (i18n.language !== locale) void i18n.changeLanguage(locale);
+  }, [i18n, locale]);
+  const brand = data?.brand;
+  return (
+    <html lang={locale}>
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <Meta />
+        <Links />
+        {brand ? (
+          <style nonce={nonce} suppressHydrationWarning>{`:root{--brand-primary:${brand.primaryColor};--brand-accent:${brand.accentColor}}`}</style>
+        ) : null}
+      </head>
+      <body>
+        {children}
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
+      </body>
+    </html>
+  );
+}
+
+export default function App() {
+  return <Outlet />;
+}
+
+export function ErrorBoundary() {
+  const error = useRouteError();
+  const { t } = useTranslation();
+  const notFound = isRouteErrorResponse(error) && error.status === 404;
+  return (
+    <PatientShell>
+      <h1>{notFound ? t('notFound.title') : t('error.title')}</h1>
+      <p>{notFound ? t('notFound.body') : t('error.body')}</p>
+      <p>
+        <a href="/">{t('notFound.home')}</a>
+      </p>
+    </PatientShell>
+  );
+}

@@ -1,0 +1,28 @@
+// What the server hands every loader and action through Remix's load context.
+import type { Config } from '../infra/env.ts';
+import type { Logger } from '../infra/logger.ts';
+import type { Metrics } from '../infra/metrics.ts';
+import type { DatabaseHandle } from '../db/client.ts';
+import type { StaffService } from '../identity/staff/staff-service.ts';
+
+export interface AppServices {
+  config: Config;
+  database: DatabaseHandle;
+  logger: Logger;
+  metrics: Metrics;
+  staff: StaffService;
+}
+
+declare module '@remix-run/node' {
+  interface AppLoadContext {
+    services: AppServices;
+    /** Per-request nonce for the Content-Security-Policy. */
+    cspNonce: string;
+    /** The form token that matches this browser's CSRF cookie. */
+    csrfToken: string;
+    requestId: string;
+  }
+  interface Future {
+    v3_singleFetch: true;
+  }
+}

@@ -1,0 +1,75 @@
+// Staff session cookie and the guards that every staff loader and action starts with.
+import * as cookie from 'cookie';
+import { redirect, type AppLoadContext } from '@remix-run/node';
+import type { StaffRole } from '../../db/schema/staff.ts';
+import type { ActiveStaffSession } from '../../identity/staff/staff-service.ts';
+import { appendAudit } from '../../db/audit.ts';
+
+export const STAFF_COOKIE = 'cw_staff';
+
+interface Args {
+  request: Request;
+  context: AppLoadContext;
+}
+
+export function staffCookie(context: AppLoadContext, token: string): string {
+  return cookie.serialize(STAFF_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: context.services.config.secure,
+    path: '/staff',
+  });
+}
+
+export function clearStaffCookie(context: AppLoadContext): string {
+  return cookie.serialize(STAFF_COOKIE, '', {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: context.services.config.secure,
+    path: '/staff',
+    maxAge: 0,
+  });
+}
+
+export function readStaffToken(request: Request): string | undefined {
+  return cookie.parse(request.headers.get('cookie') ?? '')[STAFF_COOKIE];
+}
+
+/**
+ * The signed-in staff member, or a thrown redirect to sign-in (no session) or 403 (wrong role).
+ * Admins are not implied: each page names every role it serves.
+ */
+export async function requireStaff({ request, context }: Args, roles: readonly StaffRole[] | 'any'): Promise<ActiveStaffSession> {
+  const active = await context.services.staff.getSession(readStaffToken(request), { touch: true });
+  if (!active || active.session.stage !== 'full') {
+    const url = new URL(request.url);
+    const params = new URLSearchParams({ next: url.pathname });
+    if (readStaffToken(request)) params.set('reason', 'ended');
+    throw redirect(`/staff/login?${params.toString()}`, { headers: { 'Set-Cookie': clearStaffCookie(context) } });
+  }
+  if (roles !== 'any' && !roles.includes(active.staff.role)) {
+    await appendAudit(context.services.database.db, {
+      action: 'staff.access_denied',
+      actorType: 'staff',
+      actorId: active.staff.id,
+      data: { path: new URL(request.url).pathname, role: active.staff.role },
+    });
+    throw new Response('Your role does not give you access to this page.', { status: 403 });
+  }
+  return active;
+}
+
+/** A sign-in in progress at the given stage, or a redirect back to the first step. */
+export async function requireStaffSignInStage({ request, context }: Args, stage: 'password' | 'new_password'): Promise<ActiveStaffSession> {
+  const active = await context.services.staff.getSession(readStaffToken(request));
+  if (!active || active.session.stage !== stage) {
+    throw redirect('/staff/login?reason=restart', { headers: { 'Set-Cookie': clearStaffCookie(context) } });
+  }
+  return active;
+}
+
+/** Only same-site paths under /staff are followed after sign-in: never an open redirect. */
+export function safeStaffNext(value: FormDataEntryValue | string | null | undefined): string {
+  if (typeof value !== 'string') return '/staff';
+  return /^\/staff(\/[\w\-/]*)?$/.test(value) && !value.startsWith('/staff/login') ? value : '/staff';
+}

@@ -1,0 +1,12 @@
+import type { StaffRole } from '../../db/schema/staff.ts';
+
+/** The staff console's pages. The navigation lists only those that exist and the viewer may open. */
+export const staffPages = [
+  { to: '/staff', label: 'Overview', roles: ['admin', 'support', 'clinical', 'marketing'] },
+  { to: '/staff/team', label: 'Staff and sessions', roles: ['admin'] },
+  { to: '/staff/audit', label: 'Audit log', roles: ['admin'] },
+] as const satisfies readonly { to: string; label: string; roles: readonly StaffRole[] }[];
+
+export function pagesFor(role: StaffRole) {
+  return staffPages.filter((page) => (page.roles as readonly StaffRole[]).includes(role));
+}

@@ -1,0 +1,211 @@
+// The `causeway` command.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { verifyAuditChain } from './db/audit.ts';
+import { staffRoles } from './identity/staff/staff-service.ts';
+import { seedDemo, DEMO_PASSWORD, type DemoResult } from './identity/demo/seed-demo.ts';
+import { ConfigError, loadConfig } from './infra/env.ts';
+import { createLogger } from './infra/logger.ts';
+import { createApp, createServices, listen, loadBuild } from './server.ts';
+import type { AppServices } from './app/services.server.ts';
+
+/** A command's failure is one line on stderr and exit code 1. */
+class CliError extends Error {}
+
+function fail(message: string): never {
+  throw new CliError(message);
+}
+
+function run<A extends unknown[]>(action: (...args: A) => Promise<void>) {
+  return async (...args: A) => {
+    try {
+      await action(...args);
+    } catch (error) {
+      const message =
+        error instanceof ConfigError || error instanceof CliError
+          ? error.message
+          : `causeway: ${error instanceof Error ? error.message : String(error)}`;
+      process.stderr.write(`${message.startsWith('causeway') || message.startsWith('Causeway') ? message : `causeway: ${message}`}\n`);
+      process.exit(1);
+    }
+  };
+}
+
+/** Opens the configured database for a one-shot command and always closes it. */
+async function withServices<T>(work: (services: AppServices) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const services = await createServices(config, createLogger({ level: 'warn' }));
+  try {
+    return await work(services);
+  } finally {
+    await services.database.close();
+  }
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive whole number.');
+  return n;
+}
+
+function portNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new InvalidArgumentError('must be a port number from 0 to 65535.');
+  return n;
+}
+
+function printDemo(result: DemoResult | { status: 'already_seeded' }, publicUrl: string) {
+  if (result.status === 'already_seeded') {
+    console.log('The demo is already seeded; nothing changed. (Delete .data/ to start over.)');
+    return;
+  }
+  const families = Object.entries(result.byFamily)
+    .sort((a, b) => b[1] - a[1])
+    .map(([family, n]) => `${family} ${n}`)
+    .join(', ');
+  const key = result.admin.totpSecret.replace(/(.{4})/g, '$1 ').trim();
+  console.log(
+    [
+      '',
+      `Demo seeded: ${result.patients} synthetic patients in cohorts pilot, wave-1 and wave-2.`,
+      `  Legacy password formats: ${families}.`,
+      `  Every demo patient's legacy password is ${DEMO_PASSWORD}.`,
+      '',
+      'Demo staff admin. This is shown once: save it now.',
+      `  Email:                 ${result.admin.email}`,
+      `  One-time password:     ${result.admin.temporaryPassword}   (you choose your own at first sign-in)`,
+      `  Authenticator key:     ${key}   (add it to an authenticator app as a TOTP key)`,
+      `  Sign in at:            ${publicUrl}/staff/login`,
+      '',
+    ].join('\n'),
+  );
+}
+
+export function buildCli(): Command {
+  const program = new Command('causeway')
+    .description('Causeway: the patient transition portal and identity bridge.')
+    .showSuggestionAfterError(false)
+    .configureOutput({ outputError: (text, write) => write(text.split('\n')[0] + '\n') });
+
+  program
+    .command('serve')
+    .description('Serve the patient portal, the staff console and the health and metrics endpoints.')
+    .addOption(new Option('--port <port>', 'port to listen on (default: PORT or 3000)').argParser(portNumber))
+    .option('--migrate', 'apply database migrations before serving')
+    .option('--demo', 'apply migrations and seed the demo once before serving (what npm start does)')
+    .action(
+      run(async (options: { port?: number; migrate?: boolean; demo?: boolean }) => {
+        const config = loadConfig();
+        const logger = createLogger({ level: config.logLevel });
+        const services = await createServices(config, logger);
+        try {
+          if (options.migrate || options.demo) await services.database.migrate();
+          if (options.demo) printDemo(await seedDemo({ db: services.database.db, staff: services.staff }), config.publicUrl);
+          const app = createApp({ services, build: await loadBuild() });
+          const running = await listen(app, services, options.port ?? config.port, config.host);
+          logger.info({ url: running.url }, 'serving');
+          console.log(`Causeway is running at ${config.publicUrl} (staff console: ${config.publicUrl}/staff). Press Ctrl+C to stop.`);
+          const stop = (signal: string) => {
+            logger.info({ signal }, 'shutting down');
+            void running.close().then(() => process.exit(0));
+          };
+          process.once('SIGTERM', () => stop('SIGTERM'));
+          process.once('SIGINT', () => stop('SIGINT'));
+        } catch (error) {
+          await services.database.close();
+          throw error;
+        }
+      }),
+    );
+
+  program
+    .command('worker')
+    .description('Run background jobs (message waves, SLA timers) until stopped with SIGTERM.')
+    .action(
+      run(async () => {
+        const config = loadConfig();
+        const logger = createLogger({ level: config.logLevel, name: 'causeway-worker' });
+        const services = await createServices(config, logger);
+        await services.database.ping();
+        // No job kinds exist yet; the loop only proves the process lives and stops cleanly.
+        const heartbeat = setInterval(() => logger.debug('worker idle'), 30_000);
+        logger.info('worker ready');
+        await new Promise<void>((resolve) => {
+          process.once('SIGTERM', () => resolve());
+          process.once('SIGINT', () => resolve());
+        });
+        clearInterval(heartbeat);
+        await services.database.close();
+        logger.info('worker stopped');
+      }),
+    );
+
+  const db = program.command('db').description('Database tasks.');
+  db.command('migrate')
+    .description('Apply every pending migration (safe to run again).')
+    .action(
+      run(async () => {
+        await withServices(async ({ database }) => {
+          await database.migrate();
+          console.log(`Migrations applied (${database.kind === 'pglite' ? 'embedded database' : 'PostgreSQL'}).`);
+        });
+      }),
+    );
+
+  program
+    .command('demo')
+    .description('Seed the demo once: three cohorts, synthetic patients with mixed legacy hashes, a staff admin.')
+    .addOption(new Option('--patients <count>', 'how many synthetic patients').default(300).argParser(positiveInt))
+    .action(
+      run(async (options: { patients: number }) => {
+        await withServices(async (services) => {
+          await services.database.migrate();
+          printDemo(await seedDemo({ db: services.database.db, staff: services.staff, patientCount: options.patients }), services.config.publicUrl);
+        });
+      }),
+    );
+
+  const staff = program.command('staff').description('Staff accounts.');
+  staff
+    .command('add')
+    .description('Add a staff member; prints a one-time password to hand over securely.')
+    .requiredOption('--email <email>', 'work email address')
+    .addOption(new Option('--role <role>', 'what they may see and do').choices(staffRoles).makeOptionMandatory())
+    .action(
+      run(async (options: { email: string; role: (typeof staffRoles)[number] }) => {
+        await withServices(async (services) => {
+          const result = await services.staff.addStaff(options, { type: 'cli' });
+          if (!result.ok) {
+            fail(result.reason === 'email_taken' ? `causeway: a staff member with the email ${options.email.toLowerCase()} already exists` : `causeway: "${options.email}" is not a valid email address`);
+          }
+          console.log(
+            [
+              `Added ${result.staff.email} as ${result.staff.role}.`,
+              `One-time password (shown once): ${result.temporaryPassword}`,
+              `They sign in at ${services.config.publicUrl}/staff/login, set up an authenticator app, and choose their own password.`,
+            ].join('\n'),
+          );
+        });
+      }),
+    );
+
+  const audit = program.command('audit').description('The audit log.');
+  audit
+    .command('verify')
+    .description('Check the audit log hash chain; exits non-zero naming the first broken row.')
+    .action(
+      run(async () => {
+        await withServices(async ({ database }) => {
+          const result = await verifyAuditChain(database.db);
+          if (!result.ok) {
+            const what = { row_altered: 'was altered', row_missing: 'is missing', chain_broken: 'does not follow the row before it' }[result.reason];
+            fail(`causeway: audit chain broken: row ${result.seq} ${what} (${result.checked} rows verified before it)`);
+          }
+          console.log(`Audit chain intact: ${result.checked} events verified.`);
+        });
+      }),
+    );
+
+  return program;
+}
+
+await buildCli().parseAsync(process.argv);

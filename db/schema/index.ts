@@ -1,0 +1,5 @@
+export * from './audit.ts';
+export * from './cohorts.ts';
+export * from './outbox.ts';
+export * from './patients.ts';
+export * from './staff.ts';

@@ -1,0 +1,38 @@
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+export interface Metrics {
+  registry: Registry;
+  httpRequestDuration: Histogram<'method' | 'area' | 'status'>;
+  staffSignIns: Counter<'outcome'>;
+}
+
+/** One registry per server, so two servers in one process (tests) do not collide. */
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'causeway_' });
+  return {
+    registry,
+    httpRequestDuration: new Histogram({
+      name: 'causeway_http_request_duration_seconds',
+      help: 'HTTP request duration by area of the site (never by raw path, which may hold PHI)',
+      labelNames: ['method', 'area', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    staffSignIns: new Counter({
+      name: 'causeway_staff_sign_ins_total',
+      help: 'Staff sign-in attempts by outcome',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+  };
+}
+
+/** The first path segment, from a fixed list, as a low-cardinality label free of PHI. */
+export function areaOf(path: string): string {
+  const first = path.split('/')[1] ?? '';
+  const known = ['staff', 'oidc', 'interaction', 'login', 'account', 'help', 'webhooks', 'assets'];
+  if (first === '') return 'home';
+  if (['healthz', 'readyz', 'metrics'].includes(first)) return 'ops';
+  return known.includes(first) ? first : 'other';
+}

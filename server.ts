@@ -1,0 +1,255 @@
+// The HTTP server: security headers, request ids and logs, health and metrics, then the Remix portal.
+// The OIDC provider mounts at /oidc (see `mountOidc` below) before anything parses a body.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createRequestHandler } from '@remix-run/express';
+import type { ServerBuild } from '@remix-run/node';
+import * as cookie from 'cookie';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { AppServices } from './app/services.server.ts';
+import { createDb } from './db/client.ts';
+import { createFieldCipher } from './identity/encryption.ts';
+import { createStaffService } from './identity/staff/staff-service.ts';
+import type { Config } from './infra/env.ts';
+import { CSRF_COOKIE, csrfTokenFor } from './infra/csrf.ts';
+import { createLogger, type Logger } from './infra/logger.ts';
+import { areaOf, createMetrics } from './infra/metrics.ts';
+import { sanitizePath } from './infra/redact.ts';
+
+const root = path.dirname(fileURLToPath(import.meta.url));
+export const buildDir = path.join(root, 'build');
+
+/** Opens the database and wires every service once. */
+export async function createServices(config: Config, logger?: Logger): Promise<AppServices> {
+  const log = logger ?? createLogger({ level: config.logLevel });
+  const database = await createDb({
+    url: config.databaseUrl,
+    dataDir: path.join(config.dataDir, 'pglite'),
+    poolSize: config.databasePoolSize,
+  });
+  return wireServices(config, database, log);
+}
+
+export function wireServices(config: Config, database: AppServices['database'], logger: Logger): AppServices {
+  const metrics = createMetrics();
+  const staff = createStaffService({
+    db: database.db,
+    cipher: createFieldCipher(config.secrets.DATA_ENCRYPTION_KEY),
+    settings: config.staff,
+    issuer: `${config.brand.name} staff`,
+    onSignInOutcome: (outcome) => metrics.staffSignIns.inc({ outcome }),
+  });
+  return { config, database, logger, metrics, staff };
+}
+
+export async function loadBuild(): Promise<ServerBuild> {
+  const file = path.join(buildDir, 'server', 'index.js');
+  if (!existsSync(file)) {
+    throw new Error(`The portal has not been built yet (${path.relative(process.cwd(), file)} is missing): run "npm run build".`);
+  }
+  return (await import(pathToFileURL(file).href)) as ServerBuild;
+}
+
+export interface AppOptions {
+  services: AppServices;
+  build: ServerBuild;
+  /** Mounts the OIDC provider at /oidc when it exists (a later issue); nothing is mounted otherwise. */
+  mountOidc?: (app: express.Express) => void;
+}
+
+export function createApp({ services, build, mountOidc }: AppOptions): express.Express {
+  const { config, logger, metrics, database } = services;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  const publicOrigin = new URL(config.publicUrl).origin;
+
+  // Request id: a caller's well-formed id is kept so a trace spans the load balancer.
+  app.use((req, res, next) => {
+    const given = req.get('x-request-id');
+    const id = given && /^[\w-]{8,64}$/.test(given) ? given : randomUUID();
+    res.locals.requestId = id;
+    res.setHeader('x-request-id', id);
+    next();
+  });
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (_req, res) => (res as Response).locals.requestId as string,
+      // Only the method, a PHI-free path and the status: no query string, headers or cookies.
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: sanitizePath(req.url) }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') || (req.url ?? '').startsWith('/assets/') },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    }),
+  );
+
+  app.use((req, res, next) => {
+    const end = metrics.httpRequestDuration.startTimer({ method: req.method, area: areaOf(req.path) });
+    res.on('finish', () => end({ status: String(res.statusCode) }));
+    next();
+  });
+
+  app.use((_req, res, next) => {
+    res.locals.cspNonce = randomBytes(16).toString('base64');
+    next();
+  });
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'", (_req, res) => `'nonce-${(res as Response).locals.cspNonce as string}'`],
+          styleSrc: ["'self'", (_req, res) => `'nonce-${(res as Response).locals.cspNonce as string}'`],
+          imgSrc: ["'self'", 'data:'],
+          fontSrc: ["'self'"],
+          connectSrc: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          baseUri: ["'self'"],
+          objectSrc: ["'none'"],
+          ...(config.secure ? { upgradeInsecureRequests: [] } : {}),
+        },
+      },
+      strictTransportSecurity: config.secure ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+      referrerPolicy: { policy: 'no-referrer' },
+      crossOriginEmbedderPolicy: false,
+      xFrameOptions: { action: 'deny' },
+    }),
+  );
+  app.use((_req, res, next) => {
+    res.setHeader('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await withTimeout(database.ping(), 2_000);
+      res.json({ status: 'ready', database: 'ok' });
+    } catch {
+      res.status(503).json({ status: 'not_ready', database: 'unreachable' });
+    }
+  });
+  app.get('/metrics', async (req, res) => {
+    if (config.metricsToken && req.get('authorization') !== `Bearer ${config.metricsToken}`) {
+      res.status(401).type('text/plain').send('Unauthorized\n');
+      return;
+    }
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  // The seam for the OIDC provider: mounted before any body parser or CSRF check, as it needs.
+  mountOidc?.(app);
+
+  // A state change must come from our own pages: refuse cross-site form posts before they reach
+  // an action (each action also checks the CSRF token).
+  app.use((req, res, next) => {
+    if (['GET', 'HEAD', 'OPTIONS'].includes(req.method) || req.path.startsWith('/webhooks/')) return next();
+    const site = req.get('sec-fetch-site');
+    const origin = req.get('origin');
+    const ownOrigin = `${req.protocol}://${req.get('host') ?? ''}`;
+    if (site === 'cross-site' || (origin && origin !== 'null' && origin !== publicOrigin && origin !== ownOrigin)) {
+      req.log.warn({ origin: origin ? new URL(origin).host : undefined }, 'cross-site state change refused');
+      res.status(403).type('text/plain').send('This request came from another site and was refused.\n');
+      return;
+    }
+    next();
+  });
+
+  // Every browser gets a random CSRF cookie; forms carry its HMAC.
+  app.use((req, res, next) => {
+    let value = cookie.parse(req.headers.cookie ?? '')[CSRF_COOKIE];
+    if (!value || !/^[\w-]{43}$/.test(value)) {
+      value = randomBytes(32).toString('base64url');
+      res.append('Set-Cookie', cookie.serialize(CSRF_COOKIE, value, { httpOnly: true, sameSite: 'lax', secure: config.secure, path: '/' }));
+    }
+    res.locals.csrfToken = csrfTokenFor(config.secrets.SESSION_SECRET, value);
+    next();
+  });
+
+  const clientDir = path.join(buildDir, 'client');
+  app.use('/assets', express.static(path.join(clientDir, 'assets'), { immutable: true, maxAge: '1y', index: false }));
+  app.use(express.static(clientDir, { maxAge: '1h', index: false }));
+
+  app.all(
+    '*',
+    createRequestHandler({
+      build,
+      mode: config.env === 'production' ? 'production' : 'development',
+      getLoadContext: (_req, res) => ({
+        services,
+        cspNonce: res.locals.cspNonce as string,
+        csrfToken: res.locals.csrfToken as string,
+        requestId: res.locals.requestId as string,
+      }),
+    }),
+  );
+
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    req.log.error({ err }, 'unhandled error');
+    if (!res.headersSent) res.status(500).type('text/plain').send('Something went wrong on our side. Please try again.\n');
+  });
+  return app;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('timeout')), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Listens, and closes gracefully: stop accepting, finish requests in flight, then close the database. */
+export async function listen(app: express.Express, services: AppServices, port: number, host: string): Promise<RunningServer> {
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(port, host, () => resolve(s));
+    s.once('error', reject);
+  });
+  server.keepAliveTimeout = 65_000;
+  const address = server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    url: `http://${host === '0.0.0.0' ? 'localhost' : host}:${actualPort}`,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+          // Requests still running after 10 s are cut so shutdown always ends.
+          setTimeout(() => server.closeAllConnections(), 10_000).unref();
+        });
+        await services.database.close();
+      })();
+      return closing;
+    },
+  };
+}
