@@ -24,7 +24,9 @@ function run<A extends unknown[]>(action: (...args: A) => Promise<void>) {
         error instanceof ConfigError || error instanceof CliError
           ? error.message
           : `causeway: ${error instanceof Error ? error.message : String(error)}`;
-      process.stderr.write(`${message.startsWith('causeway') || message.startsWith('Causeway') ? message : `causeway: ${message}`}\n`);
+      process.stderr.write(
+        `${message.startsWith('causeway') || message.startsWith('Causeway') ? message : `causeway: ${message}`}\n`,
+      );
       process.exit(1);
     }
   };
@@ -49,7 +51,8 @@ function positiveInt(value: string): number {
 
 function portNumber(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new InvalidArgumentError('must be a port number from 0 to 65535.');
+  if (!Number.isInteger(n) || n < 0 || n > 65_535)
+    throw new InvalidArgumentError('must be a port number from 0 to 65535.');
   return n;
 }
 
@@ -99,11 +102,14 @@ export function buildCli(): Command {
         const services = await createServices(config, logger);
         try {
           if (options.migrate || options.demo) await services.database.migrate();
-          if (options.demo) printDemo(await seedDemo({ db: services.database.db, staff: services.staff }), config.publicUrl);
+          if (options.demo)
+            printDemo(await seedDemo({ db: services.database.db, staff: services.staff }), config.publicUrl);
           const app = createApp({ services, build: await loadBuild() });
           const running = await listen(app, services, options.port ?? config.port, config.host);
           logger.info({ url: running.url }, 'serving');
-          console.log(`Causeway is running at ${config.publicUrl} (staff console: ${config.publicUrl}/staff). Press Ctrl+C to stop.`);
+          console.log(
+            `Causeway is running at ${config.publicUrl} (staff console: ${config.publicUrl}/staff). Press Ctrl+C to stop.`,
+          );
           const stop = (signal: string) => {
             logger.info({ signal }, 'shutting down');
             void running.close().then(() => process.exit(0));
@@ -146,20 +152,33 @@ export function buildCli(): Command {
       run(async () => {
         await withServices(async ({ database }) => {
           await database.migrate();
-          console.log(`Migrations applied (${database.kind === 'pglite' ? 'embedded database' : 'PostgreSQL'}).`);
+          console.log(
+            `Migrations applied (${database.kind === 'pglite' ? 'embedded database' : 'PostgreSQL'}).`,
+          );
         });
       }),
     );
 
   program
     .command('demo')
-    .description('Seed the demo once: three cohorts, synthetic patients with mixed legacy hashes, a staff admin.')
-    .addOption(new Option('--patients <count>', 'how many synthetic patients').default(300).argParser(positiveInt))
+    .description(
+      'Seed the demo once: three cohorts, synthetic patients with mixed legacy hashes, a staff admin.',
+    )
+    .addOption(
+      new Option('--patients <count>', 'how many synthetic patients').default(300).argParser(positiveInt),
+    )
     .action(
       run(async (options: { patients: number }) => {
         await withServices(async (services) => {
           await services.database.migrate();
-          printDemo(await seedDemo({ db: services.database.db, staff: services.staff, patientCount: options.patients }), services.config.publicUrl);
+          printDemo(
+            await seedDemo({
+              db: services.database.db,
+              staff: services.staff,
+              patientCount: options.patients,
+            }),
+            services.config.publicUrl,
+          );
         });
       }),
     );
@@ -169,13 +188,19 @@ export function buildCli(): Command {
     .command('add')
     .description('Add a staff member; prints a one-time password to hand over securely.')
     .requiredOption('--email <email>', 'work email address')
-    .addOption(new Option('--role <role>', 'what they may see and do').choices(staffRoles).makeOptionMandatory())
+    .addOption(
+      new Option('--role <role>', 'what they may see and do').choices(staffRoles).makeOptionMandatory(),
+    )
     .action(
       run(async (options: { email: string; role: (typeof staffRoles)[number] }) => {
         await withServices(async (services) => {
           const result = await services.staff.addStaff(options, { type: 'cli' });
           if (!result.ok) {
-            fail(result.reason === 'email_taken' ? `causeway: a staff member with the email ${options.email.toLowerCase()} already exists` : `causeway: "${options.email}" is not a valid email address`);
+            fail(
+              result.reason === 'email_taken'
+                ? `causeway: a staff member with the email ${options.email.toLowerCase()} already exists`
+                : `causeway: "${options.email}" is not a valid email address`,
+            );
           }
           console.log(
             [
@@ -197,8 +222,14 @@ export function buildCli(): Command {
         await withServices(async ({ database }) => {
           const result = await verifyAuditChain(database.db);
           if (!result.ok) {
-            const what = { row_altered: 'was altered', row_missing: 'is missing', chain_broken: 'does not follow the row before it' }[result.reason];
-            fail(`causeway: audit chain broken: row ${result.seq} ${what} (${result.checked} rows verified before it)`);
+            const what = {
+              row_altered: 'was altered',
+              row_missing: 'is missing',
+              chain_broken: 'does not follow the row before it',
+            }[result.reason];
+            fail(
+              `causeway: audit chain broken: row ${result.seq} ${what} (${result.checked} rows verified before it)`,
+            );
           }
           console.log(`Audit chain intact: ${result.checked} events verified.`);
         });

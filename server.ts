@@ -35,9 +35,15 @@ export async function createServices(config: Config, logger?: Logger): Promise<A
   return wireServices(config, database, log);
 }
 
-export function wireServices(config: Config, database: AppServices['database'], logger: Logger): AppServices {
+export function wireServices(
+  config: Config,
+  database: AppServices['database'],
+  logger: Logger,
+  options: { now?: () => Date } = {},
+): AppServices {
   const metrics = createMetrics();
   const staff = createStaffService({
+    now: options.now,
     db: database.db,
     cipher: createFieldCipher(config.secrets.DATA_ENCRYPTION_KEY),
     settings: config.staff,
@@ -50,7 +56,9 @@ export function wireServices(config: Config, database: AppServices['database'], 
 export async function loadBuild(): Promise<ServerBuild> {
   const file = path.join(buildDir, 'server', 'index.js');
   if (!existsSync(file)) {
-    throw new Error(`The portal has not been built yet (${path.relative(process.cwd(), file)} is missing): run "npm run build".`);
+    throw new Error(
+      `The portal has not been built yet (${path.relative(process.cwd(), file)} is missing): run "npm run build".`,
+    );
   }
   return (await import(pathToFileURL(file).href)) as ServerBuild;
 }
@@ -84,11 +92,20 @@ export function createApp({ services, build, mountOidc }: AppOptions): express.E
       genReqId: (_req, res) => (res as Response).locals.requestId as string,
       // Only the method, a PHI-free path and the status: no query string, headers or cookies.
       serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: sanitizePath(req.url) }),
+        req: (req: { id: string; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          path: sanitizePath(req.url),
+        }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
-      autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') || (req.url ?? '').startsWith('/assets/') },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      autoLogging: {
+        ignore: (req) =>
+          ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') ||
+          (req.url ?? '').startsWith('/assets/'),
+      },
+      customLogLevel: (_req, res, err) =>
+        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
     }),
   );
 
@@ -134,21 +151,27 @@ export function createApp({ services, build, mountOidc }: AppOptions): express.E
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/readyz', async (_req, res) => {
-    try {
-      await withTimeout(database.ping(), 2_000);
-      res.json({ status: 'ready', database: 'ok' });
-    } catch {
-      res.status(503).json({ status: 'not_ready', database: 'unreachable' });
-    }
-  });
-  app.get('/metrics', async (req, res) => {
-    if (config.metricsToken && req.get('authorization') !== `Bearer ${config.metricsToken}`) {
-      res.status(401).type('text/plain').send('Unauthorized\n');
-      return;
-    }
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  app.get(
+    '/readyz',
+    handle(async (_req, res) => {
+      try {
+        await withTimeout(database.ping(), 2_000);
+        res.json({ status: 'ready', database: 'ok' });
+      } catch {
+        res.status(503).json({ status: 'not_ready', database: 'unreachable' });
+      }
+    }),
+  );
+  app.get(
+    '/metrics',
+    handle(async (req, res) => {
+      if (config.metricsToken && req.get('authorization') !== `Bearer ${config.metricsToken}`) {
+        res.status(401).type('text/plain').send('Unauthorized\n');
+        return;
+      }
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    }),
+  );
 
   // The seam for the OIDC provider: mounted before any body parser or CSRF check, as it needs.
   mountOidc?.(app);
@@ -160,7 +183,10 @@ export function createApp({ services, build, mountOidc }: AppOptions): express.E
     const site = req.get('sec-fetch-site');
     const origin = req.get('origin');
     const ownOrigin = `${req.protocol}://${req.get('host') ?? ''}`;
-    if (site === 'cross-site' || (origin && origin !== 'null' && origin !== publicOrigin && origin !== ownOrigin)) {
+    if (
+      site === 'cross-site' ||
+      (origin && origin !== 'null' && origin !== publicOrigin && origin !== ownOrigin)
+    ) {
       req.log.warn({ origin: origin ? new URL(origin).host : undefined }, 'cross-site state change refused');
       res.status(403).type('text/plain').send('This request came from another site and was refused.\n');
       return;
@@ -173,35 +199,56 @@ export function createApp({ services, build, mountOidc }: AppOptions): express.E
     let value = cookie.parse(req.headers.cookie ?? '')[CSRF_COOKIE];
     if (!value || !/^[\w-]{43}$/.test(value)) {
       value = randomBytes(32).toString('base64url');
-      res.append('Set-Cookie', cookie.serialize(CSRF_COOKIE, value, { httpOnly: true, sameSite: 'lax', secure: config.secure, path: '/' }));
+      res.append(
+        'Set-Cookie',
+        cookie.serialize(CSRF_COOKIE, value, {
+          httpOnly: true,
+          sameSite: 'lax',
+          secure: config.secure,
+          path: '/',
+        }),
+      );
     }
     res.locals.csrfToken = csrfTokenFor(config.secrets.SESSION_SECRET, value);
     next();
   });
 
   const clientDir = path.join(buildDir, 'client');
-  app.use('/assets', express.static(path.join(clientDir, 'assets'), { immutable: true, maxAge: '1y', index: false }));
+  app.use(
+    '/assets',
+    express.static(path.join(clientDir, 'assets'), { immutable: true, maxAge: '1y', index: false }),
+  );
   app.use(express.static(clientDir, { maxAge: '1h', index: false }));
 
   app.all(
     '*',
-    createRequestHandler({
-      build,
-      mode: config.env === 'production' ? 'production' : 'development',
-      getLoadContext: (_req, res) => ({
-        services,
-        cspNonce: res.locals.cspNonce as string,
-        csrfToken: res.locals.csrfToken as string,
-        requestId: res.locals.requestId as string,
+    handle(
+      createRequestHandler({
+        build,
+        mode: config.env === 'production' ? 'production' : 'development',
+        getLoadContext: (_req, res) => ({
+          services,
+          cspNonce: res.locals.cspNonce as string,
+          csrfToken: res.locals.csrfToken as string,
+          requestId: res.locals.requestId as string,
+        }),
       }),
-    }),
+    ),
   );
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     req.log.error({ err }, 'unhandled error');
-    if (!res.headersSent) res.status(500).type('text/plain').send('Something went wrong on our side. Please try again.\n');
+    if (!res.headersSent)
+      res.status(500).type('text/plain').send('Something went wrong on our side. Please try again.\n');
   });
   return app;
+}
+
+/** Express 4 ignores a rejected promise: pass it to the error handler instead. */
+function handle(fn: (req: Request, res: Response, next: NextFunction) => Promise<void>) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    fn(req, res, next).catch(next);
+  };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -227,7 +274,12 @@ export interface RunningServer {
 }
 
 /** Listens, and closes gracefully: stop accepting, finish requests in flight, then close the database. */
-export async function listen(app: express.Express, services: AppServices, port: number, host: string): Promise<RunningServer> {
+export async function listen(
+  app: express.Express,
+  services: AppServices,
+  port: number,
+  host: string,
+): Promise<RunningServer> {
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(port, host, () => resolve(s));
     s.once('error', reject);

@@ -50,7 +50,10 @@ export function Layout({ children }: { children: React.ReactNode }) {
         <Meta />
         <Links />
         {brand ? (
-          <style nonce={nonce} suppressHydrationWarning>{`:root{--brand-primary:${brand.primaryColor};--brand-accent:${brand.accentColor}}`}</style>
+          <style
+            nonce={nonce}
+            suppressHydrationWarning
+          >{`:root{--brand-primary:${brand.primaryColor};--brand-accent:${brand.accentColor}}`}</style>
         ) : null}
       </head>
       <body>

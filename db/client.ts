@@ -87,7 +87,10 @@ async function openPglite(dataDir: string, loadDataDir?: Blob | File): Promise<D
   else unlock = lockDataDir(dataDir);
   let client: PGlite;
   try {
-    client = await PGlite.create(target, loadDataDir ? { loadDataDir } : {});
+    client = await PGlite.create({
+      ...(target ? { dataDir: target } : {}),
+      ...(loadDataDir ? { loadDataDir } : {}),
+    });
   } catch (error) {
     unlock();
     throw error;
@@ -125,7 +128,7 @@ async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
       await migratePg(db as never, { migrationsFolder });
     },
     async close() {
-      await pool.end();
+      if (!pool.ended) await pool.end();
     },
   };
 }

@@ -17,14 +17,19 @@ export function createFieldCipher(base64urlKey: string): FieldCipher {
       const cipher = createCipheriv('aes-256-gcm', key, iv);
       const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
       const tag = cipher.getAuthTag();
-      return [VERSION, iv.toString('base64url'), body.toString('base64url'), tag.toString('base64url')].join('.');
+      return [VERSION, iv.toString('base64url'), body.toString('base64url'), tag.toString('base64url')].join(
+        '.',
+      );
     },
     decrypt(sealed) {
       const [version, iv, body, tag] = sealed.split('.');
-      if (version !== VERSION || !iv || body === undefined || !tag) throw new Error('sealed value is malformed');
+      if (version !== VERSION || !iv || body === undefined || !tag)
+        throw new Error('sealed value is malformed');
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-      return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+      return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString(
+        'utf8',
+      );
     },
   };
 }

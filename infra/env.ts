@@ -4,10 +4,10 @@ import { z } from 'zod';
 import { defaultBrand, type Brand } from '../emails/brand.ts';
 import { loadOrCreateLocalSecrets, secretNames, type Secrets } from './secrets.ts';
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
-const positiveInt = z.coerce.number().int().positive();
+const positiveInt = z.coerce
+  .number({ invalid_type_error: 'must be a whole number' })
+  .int('must be a whole number')
+  .positive('must be above 0');
 const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a color like #0b5cad');
 const key32 = z
   .string()
@@ -18,9 +18,14 @@ const key32 = z
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: z.coerce
+    .number({ invalid_type_error: 'must be a port number' })
+    .int('must be a port number')
+    .min(0, 'must be a port number')
+    .max(65535, 'must be a port number')
+    .default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
-  PUBLIC_URL: z.string().url().optional(),
+  PUBLIC_URL: z.string().url('must be a full URL such as https://portal.example.org').optional(),
   DATA_DIR: z.string().min(1).default('.data'),
   DATABASE_URL: z
     .string()
@@ -30,7 +35,7 @@ const envSchema = z.object({
   // Express "trust proxy": false, true, a hop count, or a list of addresses/subnets.
   TRUST_PROXY: z.string().default('false'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 random characters').optional(),
   DATA_ENCRYPTION_KEY: key32.optional(),
   STAFF_IDLE_TIMEOUT_MINUTES: positiveInt.default(15),
   STAFF_IDLE_WARNING_SECONDS: positiveInt.default(120),
@@ -87,13 +92,15 @@ function parseTrustProxy(value: string): TrustProxy {
 }
 
 /** Parses the environment. Throws one ConfigError naming every missing or malformed variable. */
-export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
   // Empty strings mean "not set", as in most deployment tools.
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== ''));
   const parsed = envSchema.safeParse(cleaned);
   if (!parsed.success) {
     throw new ConfigError(
-      parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message.toLowerCase()}`),
+      parsed.error.issues.map(
+        (i) => `${i.path.join('.')} ${i.message.charAt(0).toLowerCase()}${i.message.slice(1)}`,
+      ),
     );
   }
   const e = parsed.data;

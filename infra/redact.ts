@@ -20,6 +20,7 @@ export function sanitizePath(url: string): string {
     } catch {
       return ':invalid';
     }
+    if (/^\d+$/.test(segment)) return segment.length >= 3 ? ':id' : raw;
     if (EMAIL.test(segment)) return ':email';
     if (UUID.test(segment)) return ':uuid';
     if (PHONEISH.test(segment)) return ':phone';

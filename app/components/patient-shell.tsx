@@ -23,7 +23,12 @@ export function PatientShell({ children }: { children: React.ReactNode }) {
             <span>{brand?.name}</span>
           </Link>
           <nav aria-label={t('common.language')}>
-            <Link to={`${location.pathname}?lng=${other}`} lang={other} hrefLang={other} className="lang-switch">
+            <Link
+              to={`${location.pathname}?lng=${other}`}
+              lang={other}
+              hrefLang={other}
+              className="lang-switch"
+            >
               {t('common.otherLanguage')}
             </Link>
           </nav>

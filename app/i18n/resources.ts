@@ -18,10 +18,12 @@ const en = {
     lead: 'We are moving your patient portal to a new, safer home. Your care does not change.',
     whatToDoHeading: 'What you need to do',
     step1: 'Nothing yet. Keep using this web address: your bookmarks and links will keep working.',
-    step2: 'When it is your turn, we will send you an email or text from {{brand}}. It will never ask for your password.',
+    step2:
+      'When it is your turn, we will send you an email or text from {{brand}}. It will never ask for your password.',
     step3: 'You will sign in with the email and password you use today. You do not need a new account.',
     genuineHeading: 'How to know a message is really from us',
-    genuine: 'Our messages come from {{brand}}, use the web address you are on now, and never ask for your password, card number or Social Security number by email or text.',
+    genuine:
+      'Our messages come from {{brand}}, use the web address you are on now, and never ask for your password, card number or Social Security number by email or text.',
   },
   notFound: {
     title: 'We could not find that page',
@@ -52,10 +54,12 @@ const es: Shape<typeof en> = {
     lead: 'Estamos mudando su portal de pacientes a un lugar nuevo y más seguro. Su atención médica no cambia.',
     whatToDoHeading: 'Lo que tiene que hacer',
     step1: 'Nada por ahora. Siga usando esta dirección web: sus marcadores y enlaces seguirán funcionando.',
-    step2: 'Cuando sea su turno, le enviaremos un correo o un mensaje de texto de {{brand}}. Nunca le pedirá su contraseña.',
+    step2:
+      'Cuando sea su turno, le enviaremos un correo o un mensaje de texto de {{brand}}. Nunca le pedirá su contraseña.',
     step3: 'Entrará con el correo y la contraseña que usa hoy. No necesita una cuenta nueva.',
     genuineHeading: 'Cómo saber si un mensaje es nuestro',
-    genuine: 'Nuestros mensajes vienen de {{brand}}, usan la dirección web en la que está ahora y nunca le piden su contraseña, número de tarjeta ni número de Seguro Social por correo o texto.',
+    genuine:
+      'Nuestros mensajes vienen de {{brand}}, usan la dirección web en la que está ahora y nunca le piden su contraseña, número de tarjeta ni número de Seguro Social por correo o texto.',
   },
   notFound: {
     title: 'No encontramos esa página',

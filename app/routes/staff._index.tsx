@@ -7,7 +7,12 @@ import { pagesFor } from '../utils/staff-nav.ts';
 export async function loader(args: LoaderFunctionArgs) {
   const active = await requireStaff(args, 'any');
   const byCohort = await summarizeCohorts(args.context.services.database.db);
-  return { byCohort, pages: pagesFor(active.staff.role).slice(1).map(({ to, label }) => ({ to, label })) };
+  return {
+    byCohort,
+    pages: pagesFor(active.staff.role)
+      .slice(1)
+      .map(({ to, label }) => ({ to, label })),
+  };
 }
 
 export default function StaffHome() {

@@ -9,7 +9,14 @@ export async function loader(args: LoaderFunctionArgs) {
   const [verification, events] = await Promise.all([verifyAuditChain(db), listRecentAudit(db, 100)]);
   return {
     verification,
-    events: events.map((e) => ({ seq: e.seq, at: e.at.toISOString(), action: e.action, actor: e.actorId ? `${e.actorType} ${e.actorId.slice(0, 8)}` : e.actorType, subject: e.subjectId ? `${e.subjectType ?? ''} ${e.subjectId.slice(0, 8)}` : '', data: JSON.stringify(e.data) })),
+    events: events.map((e) => ({
+      seq: e.seq,
+      at: e.at.toISOString(),
+      action: e.action,
+      actor: e.actorId ? `${e.actorType} ${e.actorId.slice(0, 8)}` : e.actorType,
+      subject: e.subjectId ? `${e.subjectType ?? ''} ${e.subjectId.slice(0, 8)}` : '',
+      data: JSON.stringify(e.data),
+    })),
   };
 }
 
@@ -24,7 +31,8 @@ export default function Audit() {
         </p>
       ) : (
         <p className="error" role="alert">
-          The chain is broken at event {verification.seq} ({verification.reason.replace('_', ' ')}). Run <code>causeway audit verify</code> and escalate.
+          The chain is broken at event {verification.seq} ({verification.reason.replace('_', ' ')}). Run{' '}
+          <code>causeway audit verify</code> and escalate.
         </p>
       )}
       <h2>Latest events</h2>

@@ -26,16 +26,26 @@ export async function action(args: ActionFunctionArgs) {
   requireCsrf(args.request, form, args.context);
   const active = await requireStaff(args, ['admin']);
   const parsed = teamActionSchema().safeParse(Object.fromEntries(form));
-  if (!parsed.success) return data({ message: 'That change could not be read. Reload the page and try again.', ok: false }, { status: 400 });
+  if (!parsed.success)
+    return data(
+      { message: 'That change could not be read. Reload the page and try again.', ok: false },
+      { status: 400 },
+    );
   const actor = { type: 'staff' as const, id: active.staff.id };
   const { staff } = args.context.services;
   if (parsed.data.intent === 'change_role') {
     const result = await staff.changeRole(parsed.data.staffId, parsed.data.role, actor);
     if (!result.ok) {
-      const message = result.reason === 'last_admin' ? 'There must always be at least one admin.' : 'That staff member no longer exists.';
+      const message =
+        result.reason === 'last_admin'
+          ? 'There must always be at least one admin.'
+          : 'That staff member no longer exists.';
       return data({ message, ok: false }, { status: 409 });
     }
-    return { message: 'Role changed. Their sessions were ended, so they sign in again with the new role.', ok: true };
+    return {
+      message: 'Role changed. Their sessions were ended, so they sign in again with the new role.',
+      ok: true,
+    };
   }
   const revoked = await staff.revokeSession(parsed.data.sessionId, actor);
   return { message: revoked ? 'Session ended.' : 'That session had already ended.', ok: revoked };
@@ -53,7 +63,9 @@ export default function Team() {
         </p>
       ) : null}
       <h2>Staff</h2>
-      <p className="hint">Add staff with <code>causeway staff add --email … --role …</code>; they get a one-time password.</p>
+      <p className="hint">
+        Add staff with <code>causeway staff add --email … --role …</code>; they get a one-time password.
+      </p>
       <table>
         <thead>
           <tr>

@@ -22,15 +22,30 @@ export default function StaffEnroll() {
   const result = useActionData<typeof action>();
   return (
     <StaffCard title="Set up your authenticator">
-      <p>Staff accounts need a second step. Scan this code with an authenticator app (such as Google Authenticator, Microsoft Authenticator or 1Password).</p>
-      <img className="qr" src={qr} alt="QR code for your authenticator app. The setup key below holds the same information." />
+      <p>
+        Staff accounts need a second step. Scan this code with an authenticator app (such as Google
+        Authenticator, Microsoft Authenticator or 1Password).
+      </p>
+      <img
+        className="qr"
+        src={qr}
+        alt="QR code for your authenticator app. The setup key below holds the same information."
+      />
       <p>
         Can&apos;t scan it? Enter this setup key: <code className="secret">{secret}</code>
       </p>
       <Form method="post" reloadDocument>
         <CsrfInput />
         <label htmlFor="code">Then enter the 6-digit code the app shows</label>
-        <input id="code" name="code" type="text" inputMode="numeric" autoComplete="one-time-code" pattern="[0-9 ]{6,7}" required />
+        <input
+          id="code"
+          name="code"
+          type="text"
+          inputMode="numeric"
+          autoComplete="one-time-code"
+          pattern="[0-9 ]{6,7}"
+          required
+        />
         {result?.error ? (
           <p className="error" role="alert">
             {result.error}

@@ -1,4 +1,10 @@
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import {
+  data,
+  redirect,
+  type ActionFunctionArgs,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+} from '@remix-run/node';
 import { Form, useActionData, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
 import { MIN_STAFF_PASSWORD } from '../../identity/staff/staff-service.ts';
@@ -23,7 +29,11 @@ export async function action(args: ActionFunctionArgs) {
   const active = await requireStaffSignInStage(args, 'new_password');
   const parsed = newPasswordSchema.safeParse(Object.fromEntries(form));
   if (!parsed.success) return data({ error: 'Enter your new password twice.' }, { status: 400 });
-  const result = await context.services.staff.setNewPassword(active, parsed.data.password, parsed.data.confirm);
+  const result = await context.services.staff.setNewPassword(
+    active,
+    parsed.data.password,
+    parsed.data.confirm,
+  );
   if (!result.ok) {
     const messages = {
       too_short: `Use at least ${MIN_STAFF_PASSWORD} characters. A few unrelated words make a strong password.`,
@@ -45,7 +55,15 @@ export default function StaffNewPassword() {
       <Form method="post" reloadDocument>
         <CsrfInput />
         <label htmlFor="password">New password</label>
-        <input id="password" name="password" type="password" autoComplete="new-password" minLength={min} required aria-describedby="pw-hint" />
+        <input
+          id="password"
+          name="password"
+          type="password"
+          autoComplete="new-password"
+          minLength={min}
+          required
+          aria-describedby="pw-hint"
+        />
         <p id="pw-hint" className="hint">
           At least {min} characters.
         </p>

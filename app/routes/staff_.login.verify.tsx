@@ -23,7 +23,16 @@ export default function StaffVerify() {
       <Form method="post" reloadDocument>
         <CsrfInput />
         <label htmlFor="code">Verification code</label>
-        <input id="code" name="code" type="text" inputMode="numeric" autoComplete="one-time-code" pattern="[0-9 ]{6,7}" required autoFocus />
+        <input
+          id="code"
+          name="code"
+          type="text"
+          inputMode="numeric"
+          autoComplete="one-time-code"
+          pattern="[0-9 ]{6,7}"
+          required
+          autoFocus
+        />
         {result?.error ? (
           <p className="error" role="alert">
             {result.error}

@@ -39,13 +39,18 @@ export function readStaffToken(request: Request): string | undefined {
  * The signed-in staff member, or a thrown redirect to sign-in (no session) or 403 (wrong role).
  * Admins are not implied: each page names every role it serves.
  */
-export async function requireStaff({ request, context }: Args, roles: readonly StaffRole[] | 'any'): Promise<ActiveStaffSession> {
+export async function requireStaff(
+  { request, context }: Args,
+  roles: readonly StaffRole[] | 'any',
+): Promise<ActiveStaffSession> {
   const active = await context.services.staff.getSession(readStaffToken(request), { touch: true });
   if (!active || active.session.stage !== 'full') {
     const url = new URL(request.url);
     const params = new URLSearchParams({ next: url.pathname });
-    if (readStaffToken(request)) params.set('reason', 'ended');
-    throw redirect(`/staff/login?${params.toString()}`, { headers: { 'Set-Cookie': clearStaffCookie(context) } });
+    if (!active && readStaffToken(request)) params.set('reason', 'ended');
+    // A sign-in in progress keeps its cookie, so the person can finish it.
+    const headers: HeadersInit = active ? {} : { 'Set-Cookie': clearStaffCookie(context) };
+    throw redirect(`/staff/login?${params.toString()}`, { headers });
   }
   if (roles !== 'any' && !roles.includes(active.staff.role)) {
     await appendAudit(context.services.database.db, {
@@ -60,7 +65,10 @@ export async function requireStaff({ request, context }: Args, roles: readonly S
 }
 
 /** A sign-in in progress at the given stage, or a redirect back to the first step. */
-export async function requireStaffSignInStage({ request, context }: Args, stage: 'password' | 'new_password'): Promise<ActiveStaffSession> {
+export async function requireStaffSignInStage(
+  { request, context }: Args,
+  stage: 'password' | 'new_password',
+): Promise<ActiveStaffSession> {
   const active = await context.services.staff.getSession(readStaffToken(request));
   if (!active || active.session.stage !== stage) {
     throw redirect('/staff/login?reason=restart', { headers: { 'Set-Cookie': clearStaffCookie(context) } });

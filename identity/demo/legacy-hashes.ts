@@ -70,9 +70,15 @@ export function encodeAspNetIdentityV3(password: string, iterations = 10_000): s
 }
 
 /** A few distinct encodings per family, generated once per demo seed. */
-export async function buildHashPool(password = DEMO_PASSWORD, perFamily = 4): Promise<Record<LegacyFamily, string[]>> {
+export async function buildHashPool(
+  password = DEMO_PASSWORD,
+  perFamily = 4,
+): Promise<Record<LegacyFamily, string[]>> {
   const times = <T>(make: () => Promise<T> | T) => Promise.all(Array.from({ length: perFamily }, make));
-  const [bcrypt, argon2id] = await Promise.all([times(() => encodeBcryptPhp(password)), times(() => encodeArgon2idPhp(password))]);
+  const [bcrypt, argon2id] = await Promise.all([
+    times(() => encodeBcryptPhp(password)),
+    times(() => encodeArgon2idPhp(password)),
+  ]);
   return {
     bcrypt,
     argon2id,

@@ -27,9 +27,59 @@ const familyWeights: [Choice, number][] = [
   ['unknown', 3],
 ];
 
-const givenNames = ['María', 'James', 'Ana', 'Wei', 'Fatima', 'Luis', 'Grace', 'Diego', 'Aisha', 'Tom', 'Sofía', 'Kwame', 'Linh', 'José', 'Emily', 'Carmen', 'Noah', 'Priya', 'Andrés', 'Hannah'];
-const familyNames = ['López', 'Okafor', 'Silva', 'Chen', 'Haddad', 'García', 'Kim', 'Martínez', 'Johnson', 'Nguyen', 'Rodríguez', 'Patel', 'Brown', 'Hernández', 'Mensah', 'Smith', 'Torres', 'Cohen', 'Ramírez', 'Wilson'];
-const zones = ['America/New_York', 'America/Chicago', 'America/Denver', 'America/Los_Angeles', 'America/Phoenix', 'America/Puerto_Rico', 'Pacific/Honolulu'];
+const givenNames = [
+  'María',
+  'James',
+  'Ana',
+  'Wei',
+  'Fatima',
+  'Luis',
+  'Grace',
+  'Diego',
+  'Aisha',
+  'Tom',
+  'Sofía',
+  'Kwame',
+  'Linh',
+  'José',
+  'Emily',
+  'Carmen',
+  'Noah',
+  'Priya',
+  'Andrés',
+  'Hannah',
+];
+const familyNames = [
+  'López',
+  'Okafor',
+  'Silva',
+  'Chen',
+  'Haddad',
+  'García',
+  'Kim',
+  'Martínez',
+  'Johnson',
+  'Nguyen',
+  'Rodríguez',
+  'Patel',
+  'Brown',
+  'Hernández',
+  'Mensah',
+  'Smith',
+  'Torres',
+  'Cohen',
+  'Ramírez',
+  'Wilson',
+];
+const zones = [
+  'America/New_York',
+  'America/Chicago',
+  'America/Denver',
+  'America/Los_Angeles',
+  'America/Phoenix',
+  'America/Puerto_Rico',
+  'Pacific/Honolulu',
+];
 // 555-0100 to 555-0199 are reserved for fiction in every US area code.
 const areaCodes = ['212', '305', '415', '512', '617', '713', '787', '808', '303', '602'];
 
@@ -46,7 +96,10 @@ function prng(seed: number) {
 }
 
 function ascii(s: string) {
-  return s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+  return s
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase();
 }
 
 function addDays(date: Date, days: number): string {
@@ -60,7 +113,12 @@ export interface DemoResult {
   admin: { email: string; temporaryPassword: string; totpSecret: string };
 }
 
-export async function seedDemo(deps: { db: Db; staff: StaffService; patientCount?: number; now?: Date }): Promise<DemoResult | { status: 'already_seeded' }> {
+export async function seedDemo(deps: {
+  db: Db;
+  staff: StaffService;
+  patientCount?: number;
+  now?: Date;
+}): Promise<DemoResult | { status: 'already_seeded' }> {
   const { db } = deps;
   const count = deps.patientCount ?? 300;
   const now = deps.now ?? new Date();
@@ -85,9 +143,24 @@ export async function seedDemo(deps: { db: Db; staff: StaffService; patientCount
     const created = await tx
       .insert(cohorts)
       .values([
-        { name: 'pilot', description: 'Staff families and volunteers who move first', phase: 'pilot', cutoverDate: addDays(now, 7) },
-        { name: 'wave-1', description: 'East and Central time zones', phase: 'pending', cutoverDate: addDays(now, 30) },
-        { name: 'wave-2', description: 'Mountain, Pacific and the islands', phase: 'pending', cutoverDate: addDays(now, 60) },
+        {
+          name: 'pilot',
+          description: 'Staff families and volunteers who move first',
+          phase: 'pilot',
+          cutoverDate: addDays(now, 7),
+        },
+        {
+          name: 'wave-1',
+          description: 'East and Central time zones',
+          phase: 'pending',
+          cutoverDate: addDays(now, 30),
+        },
+        {
+          name: 'wave-2',
+          description: 'Mountain, Pacific and the islands',
+          phase: 'pending',
+          cutoverDate: addDays(now, 60),
+        },
       ])
       .returning({ id: cohorts.id, name: cohorts.name });
     const cohortId = Object.fromEntries(created.map((c) => [c.name, c.id])) as Record<string, string>;
@@ -104,7 +177,10 @@ export async function seedDemo(deps: { db: Db; staff: StaffService; patientCount
       const hasPhone = contact < 0.85;
       const email = hasEmail ? `${ascii(given)}.${ascii(family)}${i}@example.org` : null;
       const locale = random() < 0.3 ? 'es' : 'en';
-      const state = cohort === 'pilot' ? pick(['imported', 'notified', 'notified', 'bridged', 'bridged', 'active'] as const) : 'imported';
+      const state =
+        cohort === 'pilot'
+          ? pick(['imported', 'notified', 'notified', 'bridged', 'bridged', 'active'] as const)
+          : 'imported';
       rows.push({
         legacyId: `D${String(i).padStart(5, '0')}`,
         newPlatformId: random() < 0.9 ? `NP-D${String(i).padStart(5, '0')}` : null,
@@ -121,7 +197,9 @@ export async function seedDemo(deps: { db: Db; staff: StaffService; patientCount
         emailOptIn: hasEmail && random() < 0.92,
         smsOptIn: hasPhone && random() < 0.7,
         bridgedAt: state === 'bridged' || state === 'active' ? now : null,
-        legacyCreatedAt: new Date(Date.UTC(2016 + Math.floor(random() * 9), Math.floor(random() * 12), 1 + Math.floor(random() * 28))),
+        legacyCreatedAt: new Date(
+          Date.UTC(2016 + Math.floor(random() * 9), Math.floor(random() * 12), 1 + Math.floor(random() * 28)),
+        ),
       });
       families.push(pickFamily());
     }
@@ -137,11 +215,12 @@ export async function seedDemo(deps: { db: Db; staff: StaffService; patientCount
     for (let start = 0; start < rows.length; start += 100) {
       const batch = rows.slice(start, start + 100);
       const inserted = await tx.insert(patients).values(batch).returning({ id: patients.id });
-      const credentials = inserted.flatMap(({ id }, j) => {
+      const credentials = inserted.flatMap(({ id }, j): (typeof patientCredentials.$inferInsert)[] => {
         const family = families[start + j]!;
         byFamily[family] = (byFamily[family] ?? 0) + 1;
         if (family === 'none') return [];
-        if (family === 'unknown') return [{ patientId: id, family: 'unknown', encoded: 'xyz$9$totally-unknown', usable: false }];
+        if (family === 'unknown')
+          return [{ patientId: id, family: 'unknown', encoded: 'xyz$9$totally-unknown', usable: false }];
         const choices = pool[family];
         return [{ patientId: id, family, encoded: choices[(start + j) % choices.length]! }];
       });
@@ -154,7 +233,12 @@ export async function seedDemo(deps: { db: Db; staff: StaffService; patientCount
   const totpSecret = generateTotpSecret();
   await deps.staff.enrollTotpSecret(added.staff.id, totpSecret);
   await appendAudit(db, { action: 'demo.seeded', actorType: 'cli', data: { patients: count, byFamily } });
-  return { status: 'seeded', patients: count, byFamily, admin: { email: DEMO_ADMIN_EMAIL, temporaryPassword: added.temporaryPassword, totpSecret } };
+  return {
+    status: 'seeded',
+    patients: count,
+    byFamily,
+    admin: { email: DEMO_ADMIN_EMAIL, temporaryPassword: added.temporaryPassword, totpSecret },
+  };
 }
 
 export { DEMO_PASSWORD };

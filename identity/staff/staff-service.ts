@@ -5,7 +5,13 @@ import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { appendAudit } from '../../db/audit.ts';
 import type { Db } from '../../db/client.ts';
-import { staff, staffSessions, type Staff, type StaffRole, type StaffSession } from '../../db/schema/staff.ts';
+import {
+  staff,
+  staffSessions,
+  type Staff,
+  type StaffRole,
+  type StaffSession,
+} from '../../db/schema/staff.ts';
 import type { FieldCipher } from '../encryption.ts';
 import {
   generateTemporaryPassword,
@@ -15,7 +21,12 @@ import {
 } from '../passwords.ts';
 import { checkTotp, generateTotpSecret, totpQrDataUrl, totpUri } from './totp.ts';
 
-export const staffRoles = ['admin', 'support', 'clinical', 'marketing'] as const satisfies readonly StaffRole[];
+export const staffRoles = [
+  'admin',
+  'support',
+  'clinical',
+  'marketing',
+] as const satisfies readonly StaffRole[];
 export const staffEmailSchema = z.string().trim().toLowerCase().email();
 export const MIN_STAFF_PASSWORD = 12;
 const PENDING_SESSION_MS = 10 * 60_000;
@@ -60,8 +71,7 @@ export type SecondFactorResult =
   | { ok: false; reason: 'wrong_code' | 'locked' | 'not_enrolling' };
 
 export type NewPasswordResult =
-  | { ok: true; token: string }
-  | { ok: false; reason: 'too_short' | 'mismatch' | 'same_as_before' };
+  { ok: true; token: string } | { ok: false; reason: 'too_short' | 'mismatch' | 'same_as_before' };
 
 export type ChangeRoleResult = { ok: true } | { ok: false; reason: 'not_found' | 'last_admin' };
 
@@ -112,8 +122,18 @@ export function createStaffService(deps: StaffServiceDeps) {
       .where(eq(staffSessions.id, current.session.id));
     const token = await createSession(current.staff.id, stage, current.session.userAgent);
     if (stage === 'full') {
-      await db.update(staff).set({ failedAttempts: 0, updatedAt: now() }).where(eq(staff.id, current.staff.id));
-      await appendAudit(db, { action: 'staff.sign_in', actorType: 'staff', actorId: current.staff.id, subjectType: 'staff', subjectId: current.staff.id, data: { role: current.staff.role } });
+      await db
+        .update(staff)
+        .set({ failedAttempts: 0, updatedAt: now() })
+        .where(eq(staff.id, current.staff.id));
+      await appendAudit(db, {
+        action: 'staff.sign_in',
+        actorType: 'staff',
+        actorId: current.staff.id,
+        subjectType: 'staff',
+        subjectId: current.staff.id,
+        data: { role: current.staff.role },
+      });
       report('success');
     }
     return token;
@@ -130,7 +150,14 @@ export function createStaffService(deps: StaffServiceDeps) {
       .set({ failedAttempts: sql`${staff.failedAttempts} + 1`, updatedAt: now() })
       .where(eq(staff.id, row.id))
       .returning({ failedAttempts: staff.failedAttempts });
-    await appendAudit(db, { action: 'staff.sign_in_failed', actorType: 'staff', actorId: row.id, subjectType: 'staff', subjectId: row.id, data: { reason } });
+    await appendAudit(db, {
+      action: 'staff.sign_in_failed',
+      actorType: 'staff',
+      actorId: row.id,
+      subjectType: 'staff',
+      subjectId: row.id,
+      data: { reason },
+    });
     report(reason);
     if ((updated?.failedAttempts ?? 0) < settings.lockoutThreshold) return false;
     const until = new Date(now().getTime() + settings.lockoutMs);
@@ -139,8 +166,20 @@ export function createStaffService(deps: StaffServiceDeps) {
     await db
       .update(staffSessions)
       .set({ revokedAt: now(), revokedReason: 'locked' })
-      .where(and(eq(staffSessions.staffId, row.id), isNull(staffSessions.revokedAt), sql`${staffSessions.stage} <> 'full'`));
-    await appendAudit(db, { action: 'staff.locked', actorType: 'system', subjectType: 'staff', subjectId: row.id, data: { until: until.toISOString() } });
+      .where(
+        and(
+          eq(staffSessions.staffId, row.id),
+          isNull(staffSessions.revokedAt),
+          sql`${staffSessions.stage} <> 'full'`,
+        ),
+      );
+    await appendAudit(db, {
+      action: 'staff.locked',
+      actorType: 'system',
+      subjectType: 'staff',
+      subjectId: row.id,
+      data: { until: until.toISOString() },
+    });
     return true;
   }
 
@@ -157,7 +196,14 @@ export function createStaffService(deps: StaffServiceDeps) {
           .onConflictDoNothing()
           .returning();
         if (!row) return { ok: false, reason: 'email_taken' } as const;
-        await appendAudit(tx, { action: 'staff.created', actorType: actor.type, actorId: actor.id ?? null, subjectType: 'staff', subjectId: row.id, data: { email: row.email, role: row.role } });
+        await appendAudit(tx, {
+          action: 'staff.created',
+          actorType: actor.type,
+          actorId: actor.id ?? null,
+          subjectType: 'staff',
+          subjectId: row.id,
+          data: { email: row.email, role: row.role },
+        });
         return { ok: true, staff: row, temporaryPassword } as const;
       });
     },
@@ -170,17 +216,32 @@ export function createStaffService(deps: StaffServiceDeps) {
         .where(eq(staff.id, staffId));
     },
 
-    async startSignIn(input: { email: string; password: string; userAgent?: string | null }): Promise<StartSignInResult> {
+    async startSignIn(input: {
+      email: string;
+      password: string;
+      userAgent?: string | null;
+    }): Promise<StartSignInResult> {
       const row = await findByEmail(input.email);
       if (!row || row.disabledAt) {
         await verifyDummyPassword(input.password);
-        await appendAudit(db, { action: 'staff.sign_in_failed', actorType: 'system', data: { reason: 'unknown_email', email: input.email.trim().toLowerCase().slice(0, 200) } });
+        await appendAudit(db, {
+          action: 'staff.sign_in_failed',
+          actorType: 'system',
+          data: { reason: 'unknown_email', email: input.email.trim().toLowerCase().slice(0, 200) },
+        });
         report('unknown_email');
         return { ok: false, reason: 'invalid_credentials' };
       }
       const lockedMs = lockedFor(row);
       if (lockedMs > 0) {
-        await appendAudit(db, { action: 'staff.sign_in_failed', actorType: 'staff', actorId: row.id, subjectType: 'staff', subjectId: row.id, data: { reason: 'locked' } });
+        await appendAudit(db, {
+          action: 'staff.sign_in_failed',
+          actorType: 'staff',
+          actorId: row.id,
+          subjectType: 'staff',
+          subjectId: row.id,
+          data: { reason: 'locked' },
+        });
         report('locked');
         return { ok: false, reason: 'locked', retryAfterMs: lockedMs };
       }
@@ -198,7 +259,10 @@ export function createStaffService(deps: StaffServiceDeps) {
      * The session behind a cookie token, or null when it is unknown, revoked, expired or idle too long.
      * `touch` records activity (a page view or "I'm still here"), which pushes the idle deadline back.
      */
-    async getSession(token: string | null | undefined, options: { touch?: boolean } = {}): Promise<ActiveStaffSession | null> {
+    async getSession(
+      token: string | null | undefined,
+      options: { touch?: boolean } = {},
+    ): Promise<ActiveStaffSession | null> {
       if (!token) return null;
       const [found] = await db
         .select({ session: staffSessions, staff })
@@ -212,9 +276,18 @@ export function createStaffService(deps: StaffServiceDeps) {
       const idle = found.session.stage === 'full' && idleDeadline <= at.getTime();
       if (expired || idle || found.staff.disabledAt) {
         const reason = idle ? 'idle' : expired ? 'expired' : 'disabled';
-        await db.update(staffSessions).set({ revokedAt: at, revokedReason: reason }).where(eq(staffSessions.id, found.session.id));
+        await db
+          .update(staffSessions)
+          .set({ revokedAt: at, revokedReason: reason })
+          .where(eq(staffSessions.id, found.session.id));
         if (found.session.stage === 'full') {
-          await appendAudit(db, { action: 'staff.session_ended', actorType: 'system', subjectType: 'staff', subjectId: found.staff.id, data: { reason, session: found.session.id } });
+          await appendAudit(db, {
+            action: 'staff.session_ended',
+            actorType: 'system',
+            subjectType: 'staff',
+            subjectId: found.staff.id,
+            data: { reason, session: found.session.id },
+          });
         }
         return null;
       }
@@ -226,7 +299,9 @@ export function createStaffService(deps: StaffServiceDeps) {
       return {
         session: { ...found.session, lastSeenAt },
         staff: found.staff,
-        idleExpiresAt: new Date(Math.min(lastSeenAt.getTime() + settings.idleTimeoutMs, found.session.expiresAt.getTime())),
+        idleExpiresAt: new Date(
+          Math.min(lastSeenAt.getTime() + settings.idleTimeoutMs, found.session.expiresAt.getTime()),
+        ),
       };
     },
 
@@ -244,7 +319,10 @@ export function createStaffService(deps: StaffServiceDeps) {
         secret = cipher.decrypt(active.staff.totpSecretEnc);
       } else {
         secret = generateTotpSecret();
-        await db.update(staff).set({ totpSecretEnc: cipher.encrypt(secret), updatedAt: now() }).where(and(eq(staff.id, active.staff.id), isNull(staff.totpEnrolledAt)));
+        await db
+          .update(staff)
+          .set({ totpSecretEnc: cipher.encrypt(secret), updatedAt: now() })
+          .where(and(eq(staff.id, active.staff.id), isNull(staff.totpEnrolledAt)));
       }
       const uri = totpUri(secret, active.staff.email, deps.issuer);
       return { secret, uri, qr: await totpQrDataUrl(uri) };
@@ -260,38 +338,69 @@ export function createStaffService(deps: StaffServiceDeps) {
       // A step at or before the last accepted one is a replay.
       const accepted =
         step !== null &&
-        (await db
-          .update(staff)
-          .set({ totpLastStep: step, totpEnrolledAt: fresh.totpEnrolledAt ?? now(), updatedAt: now() })
-          .where(and(eq(staff.id, fresh.id), sql`coalesce(${staff.totpLastStep}, -1) < ${step}`))
-          .returning({ id: staff.id })).length === 1;
+        (
+          await db
+            .update(staff)
+            .set({ totpLastStep: step, totpEnrolledAt: fresh.totpEnrolledAt ?? now(), updatedAt: now() })
+            .where(and(eq(staff.id, fresh.id), sql`coalesce(${staff.totpLastStep}, -1) < ${step}`))
+            .returning({ id: staff.id })
+        ).length === 1;
       if (!accepted) {
         const locked = await recordFailure(fresh, 'bad_totp');
         return { ok: false, reason: locked ? 'locked' : 'wrong_code' };
       }
       if (!fresh.totpEnrolledAt) {
-        await appendAudit(db, { action: 'staff.totp_enrolled', actorType: 'staff', actorId: fresh.id, subjectType: 'staff', subjectId: fresh.id });
+        await appendAudit(db, {
+          action: 'staff.totp_enrolled',
+          actorType: 'staff',
+          actorId: fresh.id,
+          subjectType: 'staff',
+          subjectId: fresh.id,
+        });
       }
       const next = fresh.passwordIsTemporary ? 'new_password' : 'done';
-      const token = await advanceSession({ ...active, staff: fresh }, next === 'done' ? 'full' : 'new_password');
+      const token = await advanceSession(
+        { ...active, staff: fresh },
+        next === 'done' ? 'full' : 'new_password',
+      );
       return { ok: true, next, token };
     },
 
-    async setNewPassword(active: ActiveStaffSession, password: string, confirm: string): Promise<NewPasswordResult> {
+    async setNewPassword(
+      active: ActiveStaffSession,
+      password: string,
+      confirm: string,
+    ): Promise<NewPasswordResult> {
       if (password.length < MIN_STAFF_PASSWORD) return { ok: false, reason: 'too_short' };
       if (password !== confirm) return { ok: false, reason: 'mismatch' };
-      if (await verifyPassword(active.staff.passwordHash, password)) return { ok: false, reason: 'same_as_before' };
+      if (await verifyPassword(active.staff.passwordHash, password))
+        return { ok: false, reason: 'same_as_before' };
       await db
         .update(staff)
         .set({ passwordHash: await hashPassword(password), passwordIsTemporary: false, updatedAt: now() })
         .where(eq(staff.id, active.staff.id));
-      await appendAudit(db, { action: 'staff.password_changed', actorType: 'staff', actorId: active.staff.id, subjectType: 'staff', subjectId: active.staff.id });
+      await appendAudit(db, {
+        action: 'staff.password_changed',
+        actorType: 'staff',
+        actorId: active.staff.id,
+        subjectType: 'staff',
+        subjectId: active.staff.id,
+      });
       return { ok: true, token: await advanceSession(active, 'full') };
     },
 
     async signOut(active: ActiveStaffSession): Promise<void> {
-      await db.update(staffSessions).set({ revokedAt: now(), revokedReason: 'signed_out' }).where(eq(staffSessions.id, active.session.id));
-      await appendAudit(db, { action: 'staff.sign_out', actorType: 'staff', actorId: active.staff.id, subjectType: 'staff', subjectId: active.staff.id });
+      await db
+        .update(staffSessions)
+        .set({ revokedAt: now(), revokedReason: 'signed_out' })
+        .where(eq(staffSessions.id, active.session.id));
+      await appendAudit(db, {
+        action: 'staff.sign_out',
+        actorType: 'staff',
+        actorId: active.staff.id,
+        subjectType: 'staff',
+        subjectId: active.staff.id,
+      });
     },
 
     async revokeSession(sessionId: string, actor: Actor): Promise<boolean> {
@@ -301,7 +410,14 @@ export function createStaffService(deps: StaffServiceDeps) {
         .where(and(eq(staffSessions.id, sessionId), isNull(staffSessions.revokedAt)))
         .returning();
       if (!revoked) return false;
-      await appendAudit(db, { action: 'staff.session_revoked', actorType: actor.type, actorId: actor.id ?? null, subjectType: 'staff', subjectId: revoked.staffId, data: { session: revoked.id } });
+      await appendAudit(db, {
+        action: 'staff.session_revoked',
+        actorType: actor.type,
+        actorId: actor.id ?? null,
+        subjectType: 'staff',
+        subjectId: revoked.staffId,
+        data: { session: revoked.id },
+      });
       return true;
     },
 
@@ -323,24 +439,51 @@ export function createStaffService(deps: StaffServiceDeps) {
           .update(staffSessions)
           .set({ revokedAt: now(), revokedReason: 'role_changed' })
           .where(and(eq(staffSessions.staffId, staffId), isNull(staffSessions.revokedAt)));
-        await appendAudit(tx, { action: 'staff.role_changed', actorType: actor.type, actorId: actor.id ?? null, subjectType: 'staff', subjectId: staffId, data: { from: target.role, to: role } });
+        await appendAudit(tx, {
+          action: 'staff.role_changed',
+          actorType: actor.type,
+          actorId: actor.id ?? null,
+          subjectType: 'staff',
+          subjectId: staffId,
+          data: { from: target.role, to: role },
+        });
         return { ok: true } as const;
       });
     },
 
     async listStaff() {
       return db
-        .select({ id: staff.id, email: staff.email, role: staff.role, totpEnrolledAt: staff.totpEnrolledAt, lockedUntil: staff.lockedUntil, createdAt: staff.createdAt })
+        .select({
+          id: staff.id,
+          email: staff.email,
+          role: staff.role,
+          totpEnrolledAt: staff.totpEnrolledAt,
+          lockedUntil: staff.lockedUntil,
+          createdAt: staff.createdAt,
+        })
         .from(staff)
         .orderBy(asc(staff.email));
     },
 
     async listActiveSessions() {
       return db
-        .select({ id: staffSessions.id, staffId: staffSessions.staffId, email: staff.email, createdAt: staffSessions.createdAt, lastSeenAt: staffSessions.lastSeenAt, userAgent: staffSessions.userAgent })
+        .select({
+          id: staffSessions.id,
+          staffId: staffSessions.staffId,
+          email: staff.email,
+          createdAt: staffSessions.createdAt,
+          lastSeenAt: staffSessions.lastSeenAt,
+          userAgent: staffSessions.userAgent,
+        })
         .from(staffSessions)
         .innerJoin(staff, eq(staff.id, staffSessions.staffId))
-        .where(and(isNull(staffSessions.revokedAt), eq(staffSessions.stage, 'full'), gt(staffSessions.expiresAt, now())))
+        .where(
+          and(
+            isNull(staffSessions.revokedAt),
+            eq(staffSessions.stage, 'full'),
+            gt(staffSessions.expiresAt, now()),
+          ),
+        )
         .orderBy(asc(staff.email), asc(staffSessions.createdAt));
     },
   };

@@ -1,4 +1,11 @@
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import {
+  data,
+  redirect,
+  type ActionFunctionArgs,
+  type HeadersFunction,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+} from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { z } from 'zod';
 import { CsrfInput } from '../components/csrf-input.tsx';
@@ -7,6 +14,14 @@ import { requireCsrf } from '../utils/csrf.server.ts';
 import { readStaffToken, safeStaffNext, staffCookie } from '../utils/staff-auth.server.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Staff sign-in' }];
+
+// Retry-After from a lockout answer reaches the browser on a full-document post too.
+export const headers: HeadersFunction = ({ actionHeaders }) => {
+  const retryAfter = actionHeaders.get('Retry-After');
+  const headers = new Headers();
+  if (retryAfter) headers.set('Retry-After', retryAfter);
+  return headers;
+};
 
 export const signInSchema = z.object({
   email: z.string().trim().min(1).max(254),
@@ -33,15 +48,23 @@ export async function action({ request, context }: ActionFunctionArgs) {
   requireCsrf(request, form, context);
   const parsed = signInSchema.safeParse(Object.fromEntries(form));
   if (!parsed.success) return data({ error: 'Enter your work email and your password.' }, { status: 400 });
-  const result = await context.services.staff.startSignIn({ ...parsed.data, userAgent: request.headers.get('user-agent') });
+  const result = await context.services.staff.startSignIn({
+    ...parsed.data,
+    userAgent: request.headers.get('user-agent'),
+  });
   if (!result.ok) {
     switch (result.reason) {
       case 'invalid_credentials':
-        return data({ error: 'That email and password do not match an active staff account.' }, { status: 401 });
+        return data(
+          { error: 'That email and password do not match an active staff account.' },
+          { status: 401 },
+        );
       case 'locked': {
         const minutes = Math.max(1, Math.ceil((result.retryAfterMs ?? 0) / 60_000));
         return data(
-          { error: `This account is locked after too many attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}, or ask an admin.` },
+          {
+            error: `This account is locked after too many attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}, or ask an admin.`,
+          },
           { status: 429, headers: { 'Retry-After': String(minutes * 60) } },
         );
       }
@@ -49,7 +72,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
   const next = safeStaffNext(new URL(request.url).searchParams.get('next'));
   const step = result.next === 'enroll' ? 'enroll' : 'verify';
-  return redirect(`/staff/login/${step}?next=${encodeURIComponent(next)}`, { headers: { 'Set-Cookie': staffCookie(context, result.token) } });
+  return redirect(`/staff/login/${step}?next=${encodeURIComponent(next)}`, {
+    headers: { 'Set-Cookie': staffCookie(context, result.token) },
+  });
 }
 
 export default function StaffLogin() {

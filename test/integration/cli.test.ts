@@ -1,0 +1,181 @@
+// The `causeway` command as an operator runs it: a child process, its output and its exit code.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb } from '../../db/client.ts';
+import { openTestDatabase, tamper, type TestDatabase } from '../support/db.ts';
+import { testSecrets } from '../support/app.ts';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const bin = path.join(root, 'bin/causeway.js');
+let dataDir: string;
+let database: TestDatabase | undefined;
+
+function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const base: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'development',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    ...testSecrets,
+  };
+  if (database?.url) base.DATABASE_URL = database.url;
+  return { ...base, ...extra };
+}
+
+function causeway(args: string[], extra: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [bin, ...args], {
+    cwd: root,
+    env: env(extra),
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Opens what the CLI used (PGlite under DATA_DIR, or the PostgreSQL clone) for a direct look. */
+async function openCliDatabase() {
+  return database?.url
+    ? createDb({ url: database.url, poolSize: 1 })
+    : createDb({ dataDir: path.join(dataDir, 'pglite') });
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'causeway-cli-'));
+  if (process.env.DATABASE_URL) database = await openTestDatabase();
+});
+afterAll(async () => {
+  await database?.close();
+});
+
+describe('causeway CLI', () => {
+  it('lists its commands with --help', () => {
+    const result = causeway(['--help']);
+    expect(result.code).toBe(0);
+    for (const command of ['serve', 'worker', 'db', 'demo', 'staff', 'audit'])
+      expect(result.stdout).toContain(command);
+    const staffHelp = causeway(['staff', 'add', '--help']);
+    expect(staffHelp.code).toBe(0);
+    expect(staffHelp.stdout).toContain('--role <role>');
+  });
+
+  it.each([
+    [['frobnicate'], "error: unknown command 'frobnicate'"],
+    [['staff', 'add', '--role', 'admin'], "error: required option '--email <email>' not specified"],
+    [
+      ['staff', 'add', '--email', 'a@b.example', '--role', 'boss'],
+      "error: option '--role <role>' argument 'boss' is invalid. Allowed choices are admin, support, clinical, marketing.",
+    ],
+    [
+      ['demo', '--patients', 'many'],
+      "error: option '--patients <count>' argument 'many' is invalid. must be a positive whole number.",
+    ],
+    [
+      ['serve', '--port', '99999'],
+      "error: option '--port <port>' argument '99999' is invalid. must be a port number from 0 to 65535.",
+    ],
+  ])('fails on bad input %j with one line and a non-zero exit', (args, line) => {
+    const result = causeway(args);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toBe(`${line}\n`);
+  });
+
+  it('refuses to start in production without secrets, naming what is missing', () => {
+    const result = causeway(['serve'], {
+      NODE_ENV: 'production',
+      SESSION_SECRET: '',
+      DATA_ENCRYPTION_KEY: '',
+      DATABASE_URL: '',
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      'Causeway cannot start: NODE_ENV=production needs these environment variables set: SESSION_SECRET, DATA_ENCRYPTION_KEY, DATABASE_URL.\n',
+    );
+  });
+
+  it('migrates, adds staff, refuses a duplicate, and verifies the audit chain until a row is tampered with', async () => {
+    const migrate = causeway(['db', 'migrate']);
+    expect(migrate.stderr).toBe('');
+    expect(migrate.code).toBe(0);
+    expect(causeway(['db', 'migrate']).code).toBe(0);
+
+    const added = causeway(['staff', 'add', '--email', 'Ops.Lead@Clinic.example', '--role', 'admin']);
+    expect(added.code).toBe(0);
+    expect(added.stdout).toContain('Added ops.lead@clinic.example as admin.');
+    expect(added.stdout).toMatch(/One-time password \(shown once\): [\w-]{23}/);
+
+    const again = causeway(['staff', 'add', '--email', 'ops.lead@clinic.example', '--role', 'support']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe(
+      'causeway: a staff member with the email ops.lead@clinic.example already exists\n',
+    );
+
+    const invalid = causeway(['staff', 'add', '--email', 'not-an-email', '--role', 'support']);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toBe('causeway: "not-an-email" is not a valid email address\n');
+
+    causeway(['staff', 'add', '--email', 'agent@clinic.example', '--role', 'support']);
+    const verified = causeway(['audit', 'verify']);
+    expect(verified.stdout).toBe('Audit chain intact: 2 events verified.\n');
+    expect(verified.code).toBe(0);
+
+    const db = await openCliDatabase();
+    await tamper(db, `UPDATE audit_events SET data = jsonb_set(data, '{role}', '"admin"') WHERE seq = 2`);
+    await db.close();
+    const broken = causeway(['audit', 'verify']);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toBe(
+      'causeway: audit chain broken: row 2 was altered (1 rows verified before it)\n',
+    );
+  });
+
+  it('seeds the demo once', () => {
+    const first = causeway(['demo', '--patients', '24']);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('Demo seeded: 24 synthetic patients');
+    expect(first.stdout).toMatch(/Authenticator key: +([A-Z2-7]{4} ){7}[A-Z2-7]{4}/);
+    const second = causeway(['demo']);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('The demo is already seeded; nothing changed.');
+  });
+
+  it('runs a worker that stops cleanly on SIGTERM', async () => {
+    const child = spawn(process.execPath, [bin, 'worker'], { cwd: root, env: env({ LOG_LEVEL: 'info' }) });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`worker never became ready: ${out}`)), 30_000);
+      child.stdout.on('data', () => {
+        if (out.includes('worker ready')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(0);
+    expect(out).toContain('"msg":"worker stopped"');
+  });
+
+  it('will not open the embedded database while another process holds it', async () => {
+    const ownDir = mkdtempSync(path.join(os.tmpdir(), 'causeway-lock-'));
+    const holder = await createDb({ dataDir: path.join(ownDir, 'pglite') });
+    try {
+      const result = causeway(['db', 'migrate'], { DATA_DIR: ownDir, DATABASE_URL: '' });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(
+        /^causeway: the embedded database .*pglite is in use by process \d+; stop it first, or set DATABASE_URL/,
+      );
+    } finally {
+      await holder.close();
+    }
+    // Once the holder is gone, the same command works.
+    expect(causeway(['db', 'migrate'], { DATA_DIR: ownDir, DATABASE_URL: '' }).code).toBe(0);
+  });
+});

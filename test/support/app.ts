@@ -1,0 +1,136 @@
+// Starts the real server (Express + the built portal) on a loopback port, on a private test database.
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { loadConfig, type Config } from '../../infra/env.ts';
+import { createLogger } from '../../infra/logger.ts';
+import { createApp, listen, loadBuild, wireServices } from '../../server.ts';
+import type { AppServices } from '../../app/services.server.ts';
+import { openTestDatabase, type TestDatabase } from './db.ts';
+
+export const testSecrets = {
+  SESSION_SECRET: randomBytes(32).toString('base64url'),
+  DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
+};
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    DATA_DIR: '/nonexistent-test-data',
+    ...testSecrets,
+    ...env,
+  });
+}
+
+/** A clock tests can move forward. */
+export function testClock(start = Date.now()) {
+  let current = start;
+  return {
+    now: () => new Date(current),
+    advance(ms: number) {
+      current += ms;
+    },
+  };
+}
+
+export interface TestApp {
+  url: string;
+  services: AppServices;
+  database: TestDatabase;
+  /** Every JSON log line the server wrote. */
+  logs: string[];
+  clock: ReturnType<typeof testClock>;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await openTestDatabase();
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const clock = testClock();
+  const config = testConfig(env);
+  const services = wireServices(config, database, createLogger({ level: 'info' }, sink), { now: clock.now });
+  const app = createApp({ services, build: await loadBuild() });
+  const running = await listen(app, services, 0, '127.0.0.1');
+  return { url: running.url, services, database, logs, clock, close: () => running.close() };
+}
+
+/** A minimal browser: keeps cookies per path, follows nothing on its own, posts forms like a page would. */
+export class TestBrowser {
+  private cookies = new Map<string, { value: string; path: string }>();
+  constructor(readonly base: string) {}
+
+  cookieHeader(pathname: string): string {
+    return [...this.cookies.entries()]
+      .filter(([, c]) => pathname.startsWith(c.path))
+      .map(([name, c]) => `${name}=${c.value}`)
+      .join('; ');
+  }
+
+  private store(response: Response) {
+    for (const line of response.headers.getSetCookie()) {
+      const [pair, ...attributes] = line.split(';').map((s) => s.trim());
+      const eq = pair!.indexOf('=');
+      const name = pair!.slice(0, eq);
+      const value = pair!.slice(eq + 1);
+      const path = attributes.find((a) => a.toLowerCase().startsWith('path='))?.slice(5) ?? '/';
+      const expired = attributes.some((a) => /^max-age=0$/i.test(a)) || value === '';
+      if (expired) this.cookies.delete(name);
+      else this.cookies.set(name, { value, path });
+    }
+  }
+
+  async request(pathname: string, init: RequestInit = {}): Promise<Response> {
+    const url = new URL(pathname, this.base);
+    const headers = new Headers(init.headers);
+    const cookie = this.cookieHeader(url.pathname);
+    if (cookie) headers.set('cookie', cookie);
+    const response = await fetch(url, { ...init, headers, redirect: 'manual' });
+    this.store(response);
+    return response;
+  }
+
+  get(pathname: string, headers: Record<string, string> = {}) {
+    return this.request(pathname, { headers });
+  }
+
+  /** Loads the page, takes its CSRF token, and posts the form fields as a same-origin page would. */
+  async submit(
+    pathname: string,
+    fields: Record<string, string>,
+    options: { csrf?: string | null; origin?: string } = {},
+  ): Promise<Response> {
+    let csrf = options.csrf;
+    if (csrf === undefined) csrf = await this.csrfToken();
+    const body = new URLSearchParams(fields);
+    if (csrf !== null) body.set('csrf', csrf);
+    return this.request(pathname, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: options.origin ?? this.base },
+    });
+  }
+
+  /** This browser's CSRF form token, read from a page that carries a form (as a person's page would). */
+  async csrfToken(): Promise<string> {
+    let response = await this.get('/staff/login');
+    const location = response.headers.get('location');
+    if (location) response = await this.get(location);
+    return csrfFrom(await response.text());
+  }
+
+  hasCookie(name: string) {
+    return this.cookies.has(name);
+  }
+}
+
+export function csrfFrom(html: string): string {
+  const match = /name="csrf" value="([^"]*)"/.exec(html);
+  if (!match?.[1]) throw new Error('the page has no CSRF field');
+  return match[1];
+}
