@@ -4,7 +4,7 @@
 // the sample legacy export, whose every password is the demo password.
 import { createHash, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { hash as argon2Hash } from '@node-rs/argon2';
-import { hash as bcryptHash } from '@node-rs/bcrypt';
+import bcrypt from 'bcrypt';
 
 export const DEMO_PASSWORD = 'Sunrise-Clinic-2019';
 
@@ -32,7 +32,7 @@ export const exportedSamples: Partial<Record<LegacyFamily, string>> = {
 
 /** PHP's password_hash(PASSWORD_BCRYPT) writes $2y$; the algorithm is bcrypt's $2b$. */
 export async function encodeBcryptPhp(password: string, cost = 10): Promise<string> {
-  return (await bcryptHash(password, cost)).replace(/^\$2b\$/, '$2y$');
+  return (await bcrypt.hash(password, cost)).replace(/^\$2b\$/, '$2y$');
 }
 
 /** Django's PBKDF2PasswordHasher: pbkdf2_sha256$<iterations>$<salt>$<base64 digest>. */
