@@ -138,7 +138,9 @@ export function createApp({ services, build, mountOidc }: AppOptions): express.E
         },
       },
       strictTransportSecurity: config.secure ? { maxAge: 31_536_000, includeSubDomains: true } : false,
-      referrerPolicy: { policy: 'no-referrer' },
+      // same-origin: other sites never see our URLs (which may carry tokens); our own forms keep a real
+      // Origin header, which the CSRF checks need (no-referrer makes browsers send `Origin: null`).
+      referrerPolicy: { policy: 'same-origin' },
       crossOriginEmbedderPolicy: false,
       xFrameOptions: { action: 'deny' },
     }),
@@ -183,11 +185,9 @@ export function createApp({ services, build, mountOidc }: AppOptions): express.E
     const site = req.get('sec-fetch-site');
     const origin = req.get('origin');
     const ownOrigin = `${req.protocol}://${req.get('host') ?? ''}`;
-    if (
-      site === 'cross-site' ||
-      (origin && origin !== 'null' && origin !== publicOrigin && origin !== ownOrigin)
-    ) {
-      req.log.warn({ origin: origin ? new URL(origin).host : undefined }, 'cross-site state change refused');
+    // `Origin: null` (sandboxed frames, privacy redirects) is not one of ours either.
+    if (site === 'cross-site' || (origin && origin !== publicOrigin && origin !== ownOrigin)) {
+      req.log.warn({ site, originIsNull: origin === 'null' }, 'cross-site state change refused');
       res.status(403).type('text/plain').send('This request came from another site and was refused.\n');
       return;
     }

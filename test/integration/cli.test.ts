@@ -1,5 +1,5 @@
 // The `causeway` command as an operator runs it: a child process, its output and its exit code.
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,14 +26,22 @@ function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...base, ...extra };
 }
 
-function causeway(args: string[], extra: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, [bin, ...args], {
-    cwd: root,
-    env: env(extra),
-    encoding: 'utf8',
-    timeout: 60_000,
+/** Runs the command without blocking the test worker, and resolves with its exit code and output. */
+function causeway(
+  args: string[],
+  extra: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      { cwd: root, env: env(extra), encoding: 'utf8', timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** Opens what the CLI used (PGlite under DATA_DIR, or the PostgreSQL clone) for a direct look. */
@@ -52,12 +60,12 @@ afterAll(async () => {
 });
 
 describe('causeway CLI', () => {
-  it('lists its commands with --help', () => {
-    const result = causeway(['--help']);
+  it('lists its commands with --help', async () => {
+    const result = await causeway(['--help']);
     expect(result.code).toBe(0);
     for (const command of ['serve', 'worker', 'db', 'demo', 'staff', 'audit'])
       expect(result.stdout).toContain(command);
-    const staffHelp = causeway(['staff', 'add', '--help']);
+    const staffHelp = await causeway(['staff', 'add', '--help']);
     expect(staffHelp.code).toBe(0);
     expect(staffHelp.stdout).toContain('--role <role>');
   });
@@ -77,14 +85,14 @@ describe('causeway CLI', () => {
       ['serve', '--port', '99999'],
       "error: option '--port <port>' argument '99999' is invalid. must be a port number from 0 to 65535.",
     ],
-  ])('fails on bad input %j with one line and a non-zero exit', (args, line) => {
-    const result = causeway(args);
+  ])('fails on bad input %j with one line and a non-zero exit', async (args, line) => {
+    const result = await causeway(args);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toBe(`${line}\n`);
   });
 
-  it('refuses to start in production without secrets, naming what is missing', () => {
-    const result = causeway(['serve'], {
+  it('refuses to start in production without secrets, naming what is missing', async () => {
+    const result = await causeway(['serve'], {
       NODE_ENV: 'production',
       SESSION_SECRET: '',
       DATA_ENCRYPTION_KEY: '',
@@ -97,48 +105,48 @@ describe('causeway CLI', () => {
   });
 
   it('migrates, adds staff, refuses a duplicate, and verifies the audit chain until a row is tampered with', async () => {
-    const migrate = causeway(['db', 'migrate']);
+    const migrate = await causeway(['db', 'migrate']);
     expect(migrate.stderr).toBe('');
     expect(migrate.code).toBe(0);
-    expect(causeway(['db', 'migrate']).code).toBe(0);
+    expect((await causeway(['db', 'migrate'])).code).toBe(0);
 
-    const added = causeway(['staff', 'add', '--email', 'Ops.Lead@Clinic.example', '--role', 'admin']);
+    const added = await causeway(['staff', 'add', '--email', 'Ops.Lead@Clinic.example', '--role', 'admin']);
     expect(added.code).toBe(0);
     expect(added.stdout).toContain('Added ops.lead@clinic.example as admin.');
     expect(added.stdout).toMatch(/One-time password \(shown once\): [\w-]{23}/);
 
-    const again = causeway(['staff', 'add', '--email', 'ops.lead@clinic.example', '--role', 'support']);
+    const again = await causeway(['staff', 'add', '--email', 'ops.lead@clinic.example', '--role', 'support']);
     expect(again.code).toBe(1);
     expect(again.stderr).toBe(
       'causeway: a staff member with the email ops.lead@clinic.example already exists\n',
     );
 
-    const invalid = causeway(['staff', 'add', '--email', 'not-an-email', '--role', 'support']);
+    const invalid = await causeway(['staff', 'add', '--email', 'not-an-email', '--role', 'support']);
     expect(invalid.code).toBe(1);
     expect(invalid.stderr).toBe('causeway: "not-an-email" is not a valid email address\n');
 
-    causeway(['staff', 'add', '--email', 'agent@clinic.example', '--role', 'support']);
-    const verified = causeway(['audit', 'verify']);
+    await causeway(['staff', 'add', '--email', 'agent@clinic.example', '--role', 'support']);
+    const verified = await causeway(['audit', 'verify']);
     expect(verified.stdout).toBe('Audit chain intact: 2 events verified.\n');
     expect(verified.code).toBe(0);
 
     const db = await openCliDatabase();
     await tamper(db, `UPDATE audit_events SET data = jsonb_set(data, '{role}', '"admin"') WHERE seq = 2`);
     await db.close();
-    const broken = causeway(['audit', 'verify']);
+    const broken = await causeway(['audit', 'verify']);
     expect(broken.code).toBe(1);
     expect(broken.stderr).toBe(
       'causeway: audit chain broken: row 2 was altered (1 rows verified before it)\n',
     );
   });
 
-  it('seeds the demo once', () => {
-    const first = causeway(['demo', '--patients', '24']);
+  it('seeds the demo once', async () => {
+    const first = await causeway(['demo', '--patients', '24']);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('Demo seeded: 24 synthetic patients');
     expect(first.stdout).toMatch(/Authenticator key: +([A-Z2-7]{4} ){7}[A-Z2-7]{4}/);
-    const second = causeway(['demo']);
+    const second = await causeway(['demo']);
     expect(second.code).toBe(0);
     expect(second.stdout).toContain('The demo is already seeded; nothing changed.');
   });
@@ -167,7 +175,7 @@ describe('causeway CLI', () => {
     const ownDir = mkdtempSync(path.join(os.tmpdir(), 'causeway-lock-'));
     const holder = await createDb({ dataDir: path.join(ownDir, 'pglite') });
     try {
-      const result = causeway(['db', 'migrate'], { DATA_DIR: ownDir, DATABASE_URL: '' });
+      const result = await causeway(['db', 'migrate'], { DATA_DIR: ownDir, DATABASE_URL: '' });
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(
         /^causeway: the embedded database .*pglite is in use by process \d+; stop it first, or set DATABASE_URL/,
@@ -176,6 +184,6 @@ describe('causeway CLI', () => {
       await holder.close();
     }
     // Once the holder is gone, the same command works.
-    expect(causeway(['db', 'migrate'], { DATA_DIR: ownDir, DATABASE_URL: '' }).code).toBe(0);
+    expect((await causeway(['db', 'migrate'], { DATA_DIR: ownDir, DATABASE_URL: '' })).code).toBe(0);
   });
 });

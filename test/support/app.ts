@@ -43,7 +43,10 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: { realClock?: boolean } = {},
+): Promise<TestApp> {
   const database = await openTestDatabase();
   const logs: string[] = [];
   const sink = new Writable({
@@ -54,7 +57,9 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   });
   const clock = testClock();
   const config = testConfig(env);
-  const services = wireServices(config, database, createLogger({ level: 'info' }, sink), { now: clock.now });
+  const services = wireServices(config, database, createLogger({ level: 'info' }, sink), {
+    now: options.realClock ? undefined : clock.now,
+  });
   const app = createApp({ services, build: await loadBuild() });
   const running = await listen(app, services, 0, '127.0.0.1');
   return { url: running.url, services, database, logs, clock, close: () => running.close() };
