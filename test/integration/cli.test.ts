@@ -171,6 +171,33 @@ describe('causeway CLI', () => {
     expect(out).toContain('"msg":"worker stopped"');
   });
 
+  it('serves until SIGTERM, then finishes and exits cleanly', async () => {
+    const ownDir = mkdtempSync(path.join(os.tmpdir(), 'causeway-serve-'));
+    const child = spawn(process.execPath, [bin, 'serve', '--migrate', '--port', '0'], {
+      cwd: root,
+      env: env({ LOG_LEVEL: 'info', DATA_DIR: ownDir, HOST: '127.0.0.1' }),
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the server never started: ${out}`)), 45_000);
+      child.stdout.on('data', () => {
+        const match = /"url":"(http:\/\/127\.0\.0\.1:\d+)","msg":"serving"/.exec(out);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1]!);
+        }
+      });
+    });
+    expect(await (await fetch(`${url}/readyz`)).json()).toEqual({ status: 'ready', database: 'ok' });
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(0);
+    expect(out).toContain('"signal":"SIGTERM","msg":"shutting down"');
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+  });
+
   it('will not open the embedded database while another process holds it', async () => {
     const ownDir = mkdtempSync(path.join(os.tmpdir(), 'causeway-lock-'));
     const holder = await createDb({ dataDir: path.join(ownDir, 'pglite') });

@@ -107,6 +107,34 @@ describe('readiness', () => {
     }
   });
 
+  it('behind a TLS proxy, accepts posts from the public https origin and refuses others', async () => {
+    const proxied = await startTestApp({ PUBLIC_URL: 'https://portal.example.org', TRUST_PROXY: '1' });
+    try {
+      const post = (origin: string, proto: string) =>
+        fetch(`${proxied.url}/staff/logout`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: {
+            origin,
+            'x-forwarded-proto': proto,
+            'x-forwarded-host': 'portal.example.org',
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: '',
+        });
+      // Behind the TLS proxy the browser's origin is the https public URL: it passes the origin check
+      // and reaches the action, which then wants its CSRF token.
+      const ours = await post('https://portal.example.org', 'https');
+      expect(ours.status).toBe(403);
+      expect(await ours.text()).toContain('This form has expired');
+      const theirs = await post('https://elsewhere.example', 'https');
+      expect(theirs.status).toBe(403);
+      expect(await theirs.text()).toBe('This request came from another site and was refused.\n');
+    } finally {
+      await proxied.close();
+    }
+  });
+
   it('sends HSTS when the public URL is https', async () => {
     const secure = await startTestApp({ PUBLIC_URL: 'https://portal.example.org' });
     try {
