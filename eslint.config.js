@@ -23,6 +23,10 @@ export default tseslint.config(
       '@typescript-eslint/no-import-type-side-effects': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'import-x/first': 'error',
+      'import-x/order': [
+        'error',
+        { groups: ['builtin', 'external', ['parent', 'sibling', 'index']], 'newlines-between': 'never' },
+      ],
       'import-x/no-duplicates': 'error',
       // Source never imports test code.
       'no-restricted-imports': [
