@@ -9,6 +9,7 @@ import {
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { z } from 'zod';
 import { CsrfInput } from '../components/csrf-input.tsx';
+import { FormError } from '../components/form-error.tsx';
 import { StaffCard } from '../components/staff-card.tsx';
 import { requireCsrf } from '../utils/csrf.server.ts';
 import { readStaffToken, safeStaffNext, staffCookie } from '../utils/staff-auth.server.ts';
@@ -90,11 +91,7 @@ export default function StaffLogin() {
         <input id="email" name="email" type="email" autoComplete="username" required autoFocus />
         <label htmlFor="password">Password</label>
         <input id="password" name="password" type="password" autoComplete="current-password" required />
-        {result?.error ? (
-          <p className="error" role="alert">
-            {result.error}
-          </p>
-        ) : null}
+        <FormError message={result?.error} />
         <button type="submit" disabled={busy}>
           Continue
         </button>

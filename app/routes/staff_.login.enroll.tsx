@@ -1,7 +1,7 @@
 import { redirect, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
-import { Form, useActionData, useLoaderData } from '@remix-run/react';
-import { CsrfInput } from '../components/csrf-input.tsx';
+import { useActionData, useLoaderData } from '@remix-run/react';
 import { StaffCard } from '../components/staff-card.tsx';
+import { TotpCodeForm } from '../components/totp-code-form.tsx';
 import { requireStaffSignInStage } from '../utils/staff-auth.server.ts';
 import { verifyCodeAction } from '../utils/staff-code-action.server.ts';
 
@@ -34,25 +34,11 @@ export default function StaffEnroll() {
       <p>
         Can&apos;t scan it? Enter this setup key: <code className="secret">{secret}</code>
       </p>
-      <Form method="post" reloadDocument>
-        <CsrfInput />
-        <label htmlFor="code">Then enter the 6-digit code the app shows</label>
-        <input
-          id="code"
-          name="code"
-          type="text"
-          inputMode="numeric"
-          autoComplete="one-time-code"
-          pattern="[0-9 ]{6,7}"
-          required
-        />
-        {result?.error ? (
-          <p className="error" role="alert">
-            {result.error}
-          </p>
-        ) : null}
-        <button type="submit">Confirm and continue</button>
-      </Form>
+      <TotpCodeForm
+        label="Then enter the 6-digit code the app shows"
+        submit="Confirm and continue"
+        error={result?.error}
+      />
     </StaffCard>
   );
 }

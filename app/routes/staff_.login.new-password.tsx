@@ -9,6 +9,7 @@ import { Form, useActionData, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
 import { MIN_STAFF_PASSWORD } from '../../identity/staff/staff-service.ts';
 import { CsrfInput } from '../components/csrf-input.tsx';
+import { FormError } from '../components/form-error.tsx';
 import { StaffCard } from '../components/staff-card.tsx';
 import { requireCsrf } from '../utils/csrf.server.ts';
 import { requireStaffSignInStage, safeStaffNext, staffCookie } from '../utils/staff-auth.server.ts';
@@ -69,11 +70,7 @@ export default function StaffNewPassword() {
         </p>
         <label htmlFor="confirm">Type it again</label>
         <input id="confirm" name="confirm" type="password" autoComplete="new-password" required />
-        {result?.error ? (
-          <p className="error" role="alert">
-            {result.error}
-          </p>
-        ) : null}
+        <FormError message={result?.error} />
         <button type="submit">Save and continue</button>
       </Form>
     </StaffCard>

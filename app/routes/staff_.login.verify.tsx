@@ -1,7 +1,7 @@
 import { redirect, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
-import { Form, useActionData } from '@remix-run/react';
-import { CsrfInput } from '../components/csrf-input.tsx';
+import { useActionData } from '@remix-run/react';
 import { StaffCard } from '../components/staff-card.tsx';
+import { TotpCodeForm } from '../components/totp-code-form.tsx';
 import { requireStaffSignInStage } from '../utils/staff-auth.server.ts';
 import { verifyCodeAction } from '../utils/staff-code-action.server.ts';
 
@@ -20,26 +20,7 @@ export default function StaffVerify() {
   return (
     <StaffCard title="Enter your code">
       <p>Open your authenticator app and enter the 6-digit code for this account.</p>
-      <Form method="post" reloadDocument>
-        <CsrfInput />
-        <label htmlFor="code">Verification code</label>
-        <input
-          id="code"
-          name="code"
-          type="text"
-          inputMode="numeric"
-          autoComplete="one-time-code"
-          pattern="[0-9 ]{6,7}"
-          required
-          autoFocus
-        />
-        {result?.error ? (
-          <p className="error" role="alert">
-            {result.error}
-          </p>
-        ) : null}
-        <button type="submit">Sign in</button>
-      </Form>
+      <TotpCodeForm label="Verification code" submit="Sign in" error={result?.error} autoFocus />
     </StaffCard>
   );
 }

@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { appendAudit } from '../../db/audit.ts';
-import type { Db } from '../../db/client.ts';
+import type { Db, DbOrTx } from '../../db/client.ts';
 import {
   staff,
   staffSessions,
@@ -88,6 +88,24 @@ function newToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
+/** Records an event about a staff account; by default the member acted on their own account. */
+function auditStaff(
+  db: DbOrTx,
+  action: string,
+  staffId: string,
+  actor: Actor = { type: 'staff', id: staffId },
+  data?: Record<string, unknown>,
+) {
+  return appendAudit(db, {
+    action,
+    actorType: actor.type,
+    actorId: actor.id ?? null,
+    subjectType: 'staff',
+    subjectId: staffId,
+    data,
+  });
+}
+
 export function createStaffService(deps: StaffServiceDeps) {
   const { db, cipher, settings } = deps;
   const now = deps.now ?? (() => new Date());
@@ -126,14 +144,7 @@ export function createStaffService(deps: StaffServiceDeps) {
         .update(staff)
         .set({ failedAttempts: 0, updatedAt: now() })
         .where(eq(staff.id, current.staff.id));
-      await appendAudit(db, {
-        action: 'staff.sign_in',
-        actorType: 'staff',
-        actorId: current.staff.id,
-        subjectType: 'staff',
-        subjectId: current.staff.id,
-        data: { role: current.staff.role },
-      });
+      await auditStaff(db, 'staff.sign_in', current.staff.id, undefined, { role: current.staff.role });
       report('success');
     }
     return token;
@@ -150,14 +161,7 @@ export function createStaffService(deps: StaffServiceDeps) {
       .set({ failedAttempts: sql`${staff.failedAttempts} + 1`, updatedAt: now() })
       .where(eq(staff.id, row.id))
       .returning({ failedAttempts: staff.failedAttempts });
-    await appendAudit(db, {
-      action: 'staff.sign_in_failed',
-      actorType: 'staff',
-      actorId: row.id,
-      subjectType: 'staff',
-      subjectId: row.id,
-      data: { reason },
-    });
+    await auditStaff(db, 'staff.sign_in_failed', row.id, undefined, { reason });
     report(reason);
     if ((updated?.failedAttempts ?? 0) < settings.lockoutThreshold) return false;
     const until = new Date(now().getTime() + settings.lockoutMs);
@@ -173,13 +177,7 @@ export function createStaffService(deps: StaffServiceDeps) {
           sql`${staffSessions.stage} <> 'full'`,
         ),
       );
-    await appendAudit(db, {
-      action: 'staff.locked',
-      actorType: 'system',
-      subjectType: 'staff',
-      subjectId: row.id,
-      data: { until: until.toISOString() },
-    });
+    await auditStaff(db, 'staff.locked', row.id, { type: 'system' }, { until: until.toISOString() });
     return true;
   }
 
@@ -196,14 +194,7 @@ export function createStaffService(deps: StaffServiceDeps) {
           .onConflictDoNothing()
           .returning();
         if (!row) return { ok: false, reason: 'email_taken' } as const;
-        await appendAudit(tx, {
-          action: 'staff.created',
-          actorType: actor.type,
-          actorId: actor.id ?? null,
-          subjectType: 'staff',
-          subjectId: row.id,
-          data: { email: row.email, role: row.role },
-        });
+        await auditStaff(tx, 'staff.created', row.id, actor, { email: row.email, role: row.role });
         return { ok: true, staff: row, temporaryPassword } as const;
       });
     },
@@ -234,14 +225,7 @@ export function createStaffService(deps: StaffServiceDeps) {
       }
       const lockedMs = lockedFor(row);
       if (lockedMs > 0) {
-        await appendAudit(db, {
-          action: 'staff.sign_in_failed',
-          actorType: 'staff',
-          actorId: row.id,
-          subjectType: 'staff',
-          subjectId: row.id,
-          data: { reason: 'locked' },
-        });
+        await auditStaff(db, 'staff.sign_in_failed', row.id, undefined, { reason: 'locked' });
         report('locked');
         return { ok: false, reason: 'locked', retryAfterMs: lockedMs };
       }
@@ -281,13 +265,13 @@ export function createStaffService(deps: StaffServiceDeps) {
           .set({ revokedAt: at, revokedReason: reason })
           .where(eq(staffSessions.id, found.session.id));
         if (found.session.stage === 'full') {
-          await appendAudit(db, {
-            action: 'staff.session_ended',
-            actorType: 'system',
-            subjectType: 'staff',
-            subjectId: found.staff.id,
-            data: { reason, session: found.session.id },
-          });
+          await auditStaff(
+            db,
+            'staff.session_ended',
+            found.staff.id,
+            { type: 'system' },
+            { reason, session: found.session.id },
+          );
         }
         return null;
       }
@@ -350,13 +334,7 @@ export function createStaffService(deps: StaffServiceDeps) {
         return { ok: false, reason: locked ? 'locked' : 'wrong_code' };
       }
       if (!fresh.totpEnrolledAt) {
-        await appendAudit(db, {
-          action: 'staff.totp_enrolled',
-          actorType: 'staff',
-          actorId: fresh.id,
-          subjectType: 'staff',
-          subjectId: fresh.id,
-        });
+        await auditStaff(db, 'staff.totp_enrolled', fresh.id);
       }
       const next = fresh.passwordIsTemporary ? 'new_password' : 'done';
       const token = await advanceSession(
@@ -379,13 +357,7 @@ export function createStaffService(deps: StaffServiceDeps) {
         .update(staff)
         .set({ passwordHash: await hashPassword(password), passwordIsTemporary: false, updatedAt: now() })
         .where(eq(staff.id, active.staff.id));
-      await appendAudit(db, {
-        action: 'staff.password_changed',
-        actorType: 'staff',
-        actorId: active.staff.id,
-        subjectType: 'staff',
-        subjectId: active.staff.id,
-      });
+      await auditStaff(db, 'staff.password_changed', active.staff.id);
       return { ok: true, token: await advanceSession(active, 'full') };
     },
 
@@ -394,13 +366,7 @@ export function createStaffService(deps: StaffServiceDeps) {
         .update(staffSessions)
         .set({ revokedAt: now(), revokedReason: 'signed_out' })
         .where(eq(staffSessions.id, active.session.id));
-      await appendAudit(db, {
-        action: 'staff.sign_out',
-        actorType: 'staff',
-        actorId: active.staff.id,
-        subjectType: 'staff',
-        subjectId: active.staff.id,
-      });
+      await auditStaff(db, 'staff.sign_out', active.staff.id);
     },
 
     async revokeSession(sessionId: string, actor: Actor): Promise<boolean> {
@@ -410,14 +376,7 @@ export function createStaffService(deps: StaffServiceDeps) {
         .where(and(eq(staffSessions.id, sessionId), isNull(staffSessions.revokedAt)))
         .returning();
       if (!revoked) return false;
-      await appendAudit(db, {
-        action: 'staff.session_revoked',
-        actorType: actor.type,
-        actorId: actor.id ?? null,
-        subjectType: 'staff',
-        subjectId: revoked.staffId,
-        data: { session: revoked.id },
-      });
+      await auditStaff(db, 'staff.session_revoked', revoked.staffId, actor, { session: revoked.id });
       return true;
     },
 
@@ -439,14 +398,7 @@ export function createStaffService(deps: StaffServiceDeps) {
           .update(staffSessions)
           .set({ revokedAt: now(), revokedReason: 'role_changed' })
           .where(and(eq(staffSessions.staffId, staffId), isNull(staffSessions.revokedAt)));
-        await appendAudit(tx, {
-          action: 'staff.role_changed',
-          actorType: actor.type,
-          actorId: actor.id ?? null,
-          subjectType: 'staff',
-          subjectId: staffId,
-          data: { from: target.role, to: role },
-        });
+        await auditStaff(tx, 'staff.role_changed', staffId, actor, { from: target.role, to: role });
         return { ok: true } as const;
       });
     },
