@@ -36,6 +36,17 @@ async function enrolledStaff(email: string, role: 'admin' | 'support' | 'clinica
   return { ...added, secret };
 }
 
+/** An admin and a support agent, each signed in in their own browser. */
+async function adminAndAgentSignedIn() {
+  const admin = await enrolledStaff('ada@clinic.example', 'admin');
+  const agent = await enrolledStaff('bo@clinic.example', 'support');
+  const adminBrowser = new TestBrowser(app.url);
+  const agentBrowser = new TestBrowser(app.url);
+  await signIn(adminBrowser, 'ada@clinic.example', admin.temporaryPassword, admin.secret);
+  await signIn(agentBrowser, 'bo@clinic.example', agent.temporaryPassword, agent.secret);
+  return { admin, adminBrowser, agent, agentBrowser };
+}
+
 async function signIn(browser: TestBrowser, email: string, password: string, secret: string) {
   const first = await browser.submit('/staff/login', { email, password });
   expect(first.status).toBe(302);
@@ -207,12 +218,7 @@ describe('staff sign-in', () => {
   });
 
   it('ends a revoked session at once', async () => {
-    const admin = await enrolledStaff('ada@clinic.example', 'admin');
-    const agent = await enrolledStaff('bo@clinic.example', 'support');
-    const adminBrowser = new TestBrowser(app.url);
-    const agentBrowser = new TestBrowser(app.url);
-    await signIn(adminBrowser, 'ada@clinic.example', admin.temporaryPassword, admin.secret);
-    await signIn(agentBrowser, 'bo@clinic.example', agent.temporaryPassword, agent.secret);
+    const { adminBrowser, agentBrowser } = await adminAndAgentSignedIn();
     expect((await agentBrowser.get('/staff')).status).toBe(200);
 
     const sessions = await app.services.staff.listActiveSessions();
@@ -232,12 +238,7 @@ describe('staff sign-in', () => {
   });
 
   it('audits a role change and makes the member sign in again under the new role', async () => {
-    const admin = await enrolledStaff('ada@clinic.example', 'admin');
-    const agent = await enrolledStaff('bo@clinic.example', 'support');
-    const adminBrowser = new TestBrowser(app.url);
-    const agentBrowser = new TestBrowser(app.url);
-    await signIn(adminBrowser, 'ada@clinic.example', admin.temporaryPassword, admin.secret);
-    await signIn(agentBrowser, 'bo@clinic.example', agent.temporaryPassword, agent.secret);
+    const { admin, adminBrowser, agent, agentBrowser } = await adminAndAgentSignedIn();
     const change = await adminBrowser.submit('/staff/team', {
       intent: 'change_role',
       staffId: agent.staff.id,
