@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import type { AppLoadContext, EntryContext } from '@remix-run/node';
+import type { AppLoadContext, EntryContext, HandleErrorFunction } from '@remix-run/node';
 import { createReadableStreamFromReadable } from '@remix-run/node';
 import { RemixServer } from '@remix-run/react';
 import { isbot } from 'isbot';
@@ -8,8 +8,18 @@ import { I18nextProvider } from 'react-i18next';
 import { NonceContext } from './components/nonce.tsx';
 import { createI18n } from './i18n/i18n.ts';
 import { detectLocale } from './i18n/locale.server.ts';
+import { sanitizePath } from '../infra/redact.ts';
 
 export const streamTimeout = 5_000;
+
+/** Loader and action failures go to the structured log (path without PHI), not to console.error. */
+export const handleError: HandleErrorFunction = (error, { request, context }) => {
+  if (request.signal.aborted) return;
+  context.services.logger.error(
+    { err: error, path: sanitizePath(new URL(request.url).pathname) },
+    'route error',
+  );
+};
 
 export default async function handleRequest(
   request: Request,

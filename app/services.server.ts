@@ -3,7 +3,7 @@ import type { Config } from '../infra/env.ts';
 import type { Logger } from '../infra/logger.ts';
 import type { Metrics } from '../infra/metrics.ts';
 import type { DatabaseHandle } from '../db/client.ts';
-import type { StaffService } from '../identity/staff/staff-service.ts';
+import type { ActiveStaffSession, StaffService } from '../identity/staff/staff-service.ts';
 
 export interface AppServices {
   config: Config;
@@ -21,6 +21,8 @@ declare module '@remix-run/node' {
     /** The form token that matches this browser's CSRF cookie. */
     csrfToken: string;
     requestId: string;
+    /** The staff session behind this request, looked up once (set by requireStaff). */
+    staffSession?: Promise<ActiveStaffSession | null>;
   }
   interface Future {
     v3_singleFetch: true;

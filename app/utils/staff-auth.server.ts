@@ -3,7 +3,6 @@ import * as cookie from 'cookie';
 import { redirect, type AppLoadContext } from '@remix-run/node';
 import type { StaffRole } from '../../db/schema/staff.ts';
 import type { ActiveStaffSession } from '../../identity/staff/staff-service.ts';
-import { appendAudit } from '../../db/audit.ts';
 
 export const STAFF_COOKIE = 'cw_staff';
 
@@ -43,7 +42,9 @@ export async function requireStaff(
   { request, context }: Args,
   roles: readonly StaffRole[] | 'any',
 ): Promise<ActiveStaffSession> {
-  const active = await context.services.staff.getSession(readStaffToken(request), { touch: true });
+  // The layout and the page loaders of one request share one lookup.
+  context.staffSession ??= context.services.staff.getSession(readStaffToken(request), { touch: true });
+  const active = await context.staffSession;
   if (!active || active.session.stage !== 'full') {
     const url = new URL(request.url);
     const params = new URLSearchParams({ next: url.pathname });
@@ -53,12 +54,7 @@ export async function requireStaff(
     throw redirect(`/staff/login?${params.toString()}`, { headers });
   }
   if (roles !== 'any' && !roles.includes(active.staff.role)) {
-    await appendAudit(context.services.database.db, {
-      action: 'staff.access_denied',
-      actorType: 'staff',
-      actorId: active.staff.id,
-      data: { path: new URL(request.url).pathname, role: active.staff.role },
-    });
+    await context.services.staff.recordAccessDenied(active, new URL(request.url).pathname);
     throw new Response('Your role does not give you access to this page.', { status: 403 });
   }
   return active;

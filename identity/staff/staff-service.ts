@@ -361,6 +361,14 @@ export function createStaffService(deps: StaffServiceDeps) {
       return { ok: true, token: await advanceSession(active, 'full') };
     },
 
+    /** A signed-in member asked for a page their role does not include. */
+    async recordAccessDenied(active: ActiveStaffSession, path: string): Promise<void> {
+      await auditStaff(db, 'staff.access_denied', active.staff.id, undefined, {
+        path,
+        role: active.staff.role,
+      });
+    },
+
     async signOut(active: ActiveStaffSession): Promise<void> {
       await db
         .update(staffSessions)

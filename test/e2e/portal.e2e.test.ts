@@ -52,6 +52,10 @@ describe('staff console', () => {
     if (!added.ok) throw new Error(added.reason);
     const context = await browser.newContext();
     const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
     await page.goto(`${app.url}/staff/login`);
     expect(await accessibilityViolations(page)).toEqual([]);
     await page.getByLabel('Work email').fill('dana@clinic.example');
@@ -81,6 +85,7 @@ describe('staff console', () => {
       .getByRole('navigation', { name: 'Staff console' })
       .getByRole('link', { name: 'Audit log' })
       .click();
+    await page.getByRole('button', { name: 'Verify the whole chain' }).click();
     await page.getByText(/The chain holds: all \d+ events verified\./).waitFor();
     expect(await accessibilityViolations(page)).toEqual([]);
     await screenshot(page, 'staff-audit');
@@ -95,6 +100,8 @@ describe('staff console', () => {
     // The server agrees: the session is alive.
     await page.reload();
     await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    // No script or style was blocked by the CSP, and nothing else failed in the page.
+    expect(errors).toEqual([]);
     await context.close();
   }, 90_000);
 

@@ -3,6 +3,7 @@ import { eq } from 'drizzle-orm';
 import { auditEvents, staff as staffTable } from '../../db/schema/index.ts';
 import { currentTotp } from '../../identity/staff/totp.ts';
 import { startTestApp, TestBrowser, type TestApp } from '../support/app.ts';
+import { tamper } from '../support/db.ts';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -276,6 +277,23 @@ describe('staff sign-in', () => {
     expect(expired.headers.get('location')).toContain('reason=ended');
     const ended = (await auditActions()).find((r) => r.action === 'staff.session_ended');
     expect(ended?.data.reason).toBe('idle');
+  });
+
+  it('verifies the audit chain for an admin when asked, and shows where it breaks', async () => {
+    const admin = await enrolledStaff('ada@clinic.example', 'admin');
+    const browser = new TestBrowser(app.url);
+    await signIn(browser, 'ada@clinic.example', admin.temporaryPassword, admin.secret);
+    const page = await (await browser.get('/staff/audit')).text();
+    expect(page).toContain('staff.sign_in');
+    expect(page).toContain('Verify the whole chain');
+    expect(page).not.toContain('The chain holds');
+    expect(await (await browser.get('/staff/audit?verify=1')).text()).toContain(
+      'The chain holds: all 2 events verified.',
+    );
+    await tamper(app.database, `UPDATE audit_events SET data = '{}' WHERE seq = 1`);
+    expect(await (await browser.get('/staff/audit?verify=1')).text()).toContain(
+      'The chain is broken at event 1 (row altered)',
+    );
   });
 
   it('signs out with a POST that revokes the session', async () => {
