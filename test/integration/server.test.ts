@@ -105,7 +105,9 @@ describe('readiness', () => {
       // A page that needs the database says so kindly, and the failure goes to the structured log.
       const page = await fetch(`${other.url}/staff`, { headers: { cookie: 'cw_staff=some-token' } });
       expect(page.status).toBe(500);
-      expect(await page.text()).toContain('Please try again. If it keeps happening, tell the on-call engineer.');
+      expect(await page.text()).toContain(
+        'Please try again. If it keeps happening, tell the on-call engineer.',
+      );
       expect(other.logs.some((line) => line.includes('"path":"/staff","msg":"route error"'))).toBe(true);
     } finally {
       await other.close();
