@@ -145,8 +145,10 @@ export function createApp({ services, build, mountOidc }: AppOptions): express.E
       xFrameOptions: { action: 'deny' },
     }),
   );
-  app.use((_req, res, next) => {
+  app.use((req, res, next) => {
     res.setHeader('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
+    // Staff pages show personal data: no browser or proxy may keep a copy.
+    if (req.path === '/staff' || req.path.startsWith('/staff/')) res.setHeader('Cache-Control', 'no-store');
     next();
   });
 

@@ -112,6 +112,7 @@ describe('staff sign-in', () => {
 
     const consolePage = await browser.get('/staff');
     expect(consolePage.status).toBe(200);
+    expect(consolePage.headers.get('cache-control')).toBe('no-store');
     const consoleHtml = await consolePage.text();
     expect(consoleHtml).toContain('nora.admin@clinic.example');
     expect(consoleHtml).toContain('href="/staff/audit"');
@@ -166,6 +167,9 @@ describe('staff sign-in', () => {
     const message = 'That email and password do not match an active staff account.';
     expect(await unknown.text()).toContain(message);
     expect(await wrong.text()).toContain(message);
+    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    expect(metrics).toMatch(/causeway_staff_sign_ins_total\{outcome="unknown_email"\} [1-9]/);
+    expect(metrics).toMatch(/causeway_staff_sign_ins_total\{outcome="bad_password"\} [1-9]/);
   });
 
   it('locks an account after five failures, even against the right password, and audits it', async () => {
