@@ -80,9 +80,12 @@ export interface Actor {
   id?: string | null;
 }
 
-export function hashSessionToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+function sha256Hex(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
 }
+
+/** Sessions are stored by the hash of their token: a database read does not yield a usable cookie. */
+const hashSessionToken = sha256Hex;
 
 function newToken(): string {
   return randomBytes(32).toString('base64url');
@@ -218,7 +221,12 @@ export function createStaffService(deps: StaffServiceDeps) {
         await appendAudit(db, {
           action: 'staff.sign_in_failed',
           actorType: 'system',
-          data: { reason: 'unknown_email', email: input.email.trim().toLowerCase().slice(0, 200) },
+          // What was typed may be anyone's address (a patient's, by mistake): keep only a fingerprint,
+          // enough to see one address tried again and again.
+          data: {
+            reason: 'unknown_email',
+            emailSha256: sha256Hex(input.email.trim().toLowerCase()).slice(0, 16),
+          },
         });
         report('unknown_email');
         return { ok: false, reason: 'invalid_credentials' };

@@ -167,6 +167,9 @@ describe('staff sign-in', () => {
     const message = 'That email and password do not match an active staff account.';
     expect(await unknown.text()).toContain(message);
     expect(await wrong.text()).toContain(message);
+    const unknownEvent = (await auditActions()).find((r) => r.data.reason === 'unknown_email');
+    expect(unknownEvent?.data.emailSha256).toMatch(/^[0-9a-f]{16}$/);
+    expect(JSON.stringify(unknownEvent)).not.toContain('nobody@');
     const metrics = await (await fetch(`${app.url}/metrics`)).text();
     expect(metrics).toMatch(/causeway_staff_sign_ins_total\{outcome="unknown_email"\} [1-9]/);
     expect(metrics).toMatch(/causeway_staff_sign_ins_total\{outcome="bad_password"\} [1-9]/);
