@@ -1,8 +1,15 @@
 // The `causeway` command.
+import { existsSync, readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { isSupportedCountry, type CountryCode } from 'libphonenumber-js';
 import { verifyAuditChain } from './db/audit.ts';
 import { staffRoles } from './identity/staff/staff-service.ts';
 import { seedDemo, DEMO_PASSWORD, type DemoResult } from './identity/demo/seed-demo.ts';
+import { closeOffThreadPool } from './identity/credentials/offthread.ts';
+import { formatImportSummary, progressBar } from './identity/import/report.ts';
+import { importPatients } from './identity/import/import-patients.ts';
+import { isValidTimeZone } from './identity/import/normalize-row.ts';
+import type { ImportFormat } from './identity/import/read-sources.ts';
 import { ConfigError, loadConfig } from './infra/env.ts';
 import { createLogger } from './infra/logger.ts';
 import { createApp, createServices, listen, loadBuild } from './server.ts';
@@ -40,6 +47,7 @@ async function withServices<T>(work: (services: AppServices) => Promise<T>): Pro
     return await work(services);
   } finally {
     await services.database.close();
+    await closeOffThreadPool();
   }
 }
 
@@ -211,6 +219,88 @@ export function buildCli(): Command {
           );
         });
       }),
+    );
+
+  const importCommand = program.command('import').description('Bring legacy data in.');
+  importCommand
+    .command('patients')
+    .description(
+      'Import a legacy patient export (CSV with a header row, JSON Lines, or Auth0 bulk-import JSON).',
+    )
+    .argument('<file>', 'the export file')
+    .addOption(
+      new Option('--format <format>', 'file format (default: from the file name)').choices([
+        'csv',
+        'jsonl',
+        'auth0',
+      ]),
+    )
+    .option(
+      '--hash-config <file>',
+      'JSON with the project hash configuration (Firebase scrypt: signerKey, saltSeparator, rounds, memCost)',
+    )
+    .option('--dry-run', 'report what would happen and write nothing')
+    .option('--region <code>', 'country for phone numbers written without a country code', 'US')
+    .option('--time-zone <zone>', 'time zone for patients whose row and cohort give none', 'America/New_York')
+    .addOption(
+      new Option('--batch-size <rows>', 'rows written per transaction').default(1000).argParser(positiveInt),
+    )
+    .action(
+      run(
+        async (
+          file: string,
+          options: {
+            format?: ImportFormat;
+            hashConfig?: string;
+            dryRun?: boolean;
+            region: string;
+            timeZone: string;
+            batchSize: number;
+          },
+        ) => {
+          if (!existsSync(file)) fail(`causeway: no such file: ${file}`);
+          const format =
+            options.format ??
+            (file.endsWith('.jsonl') || file.endsWith('.ndjson')
+              ? 'jsonl'
+              : file.endsWith('.json')
+                ? 'auth0'
+                : 'csv');
+          const region = options.region.toUpperCase();
+          if (!isSupportedCountry(region))
+            fail(`causeway: --region ${options.region} is not a country code such as US or MX`);
+          if (!isValidTimeZone(options.timeZone))
+            fail(`causeway: --time-zone ${options.timeZone} is not a time zone such as America/New_York`);
+          let hashConfig: Record<string, unknown> | undefined;
+          if (options.hashConfig) {
+            try {
+              hashConfig = JSON.parse(readFileSync(options.hashConfig, 'utf8')) as Record<string, unknown>;
+            } catch (error) {
+              fail(
+                `causeway: the hash configuration ${options.hashConfig} could not be read as JSON (${(error as Error).message})`,
+              );
+            }
+          }
+          await withServices(async (services) => {
+            const bar = progressBar(process.stderr);
+            const summary = await importPatients(
+              { db: services.database.db, cipher: services.cipher },
+              {
+                file,
+                format,
+                dryRun: Boolean(options.dryRun),
+                defaultRegion: region as CountryCode,
+                defaultTimeZone: options.timeZone,
+                hashConfig,
+                batchSize: options.batchSize,
+                startedBy: 'cli',
+                onProgress: bar.update,
+              },
+            ).finally(bar.done);
+            console.log(formatImportSummary(summary));
+          });
+        },
+      ),
     );
 
   const audit = program.command('audit').description('The audit log.');

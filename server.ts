@@ -10,10 +10,14 @@ import type { ServerBuild } from '@remix-run/node';
 import * as cookie from 'cookie';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
+import type { CountryCode } from 'libphonenumber-js';
 import { pinoHttp } from 'pino-http';
 import type { AppServices } from './app/services.server.ts';
 import { createDb } from './db/client.ts';
 import { createFieldCipher } from './identity/encryption.ts';
+import { closeOffThreadPool } from './identity/credentials/offthread.ts';
+import { createLegacyVerifier } from './identity/legacy-verify.ts';
+import { createPatientSignIn } from './identity/patient-sign-in.ts';
 import { createStaffService } from './identity/staff/staff-service.ts';
 import type { Config } from './infra/env.ts';
 import { CSRF_COOKIE, csrfTokenFor } from './infra/csrf.ts';
@@ -42,15 +46,32 @@ export function wireServices(
   options: { now?: () => Date } = {},
 ): AppServices {
   const metrics = createMetrics();
+  const cipher = createFieldCipher(config.secrets.DATA_ENCRYPTION_KEY);
   const staff = createStaffService({
     now: options.now,
     db: database.db,
-    cipher: createFieldCipher(config.secrets.DATA_ENCRYPTION_KEY),
+    cipher,
     settings: config.staff,
     issuer: `${config.brand.name} staff`,
     onSignInOutcome: (outcome) => metrics.staffSignIns.inc({ outcome }),
   });
-  return { config, database, logger, metrics, staff };
+  const legacyVerifier = config.legacyVerify
+    ? createLegacyVerifier({
+        ...config.legacyVerify,
+        onCall: (outcome) => metrics.legacyVerifyCalls.inc({ outcome }),
+      })
+    : null;
+  const patientSignIn = createPatientSignIn({
+    db: database.db,
+    defaultRegion: config.phoneDefaultRegion as CountryCode,
+    legacyVerifier,
+    now: options.now,
+    onOutcome: (outcome, family, seconds) => {
+      metrics.patientSignIns.inc({ outcome });
+      if (family) metrics.passwordVerifySeconds.observe({ family }, seconds);
+    },
+  });
+  return { config, database, logger, metrics, cipher, staff, patientSignIn };
 }
 
 export async function loadBuild(): Promise<ServerBuild> {
@@ -302,6 +323,7 @@ export async function listen(
           setTimeout(() => server.closeAllConnections(), 10_000).unref();
         });
         await services.database.close();
+        await closeOffThreadPool();
       })();
       return closing;
     },

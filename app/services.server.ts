@@ -3,6 +3,8 @@ import type { Config } from '../infra/env.ts';
 import type { Logger } from '../infra/logger.ts';
 import type { Metrics } from '../infra/metrics.ts';
 import type { DatabaseHandle } from '../db/client.ts';
+import type { FieldCipher } from '../identity/encryption.ts';
+import type { PatientSignIn } from '../identity/patient-sign-in.ts';
 import type { ActiveStaffSession, StaffService } from '../identity/staff/staff-service.ts';
 
 export interface AppServices {
@@ -10,7 +12,10 @@ export interface AppServices {
   database: DatabaseHandle;
   logger: Logger;
   metrics: Metrics;
+  /** Encrypts secrets and personal data at rest (TOTP secrets, raw import rows). */
+  cipher: FieldCipher;
   staff: StaffService;
+  patientSignIn: PatientSignIn;
 }
 
 declare module '@remix-run/node' {

@@ -49,6 +49,18 @@ const envSchema = z.object({
   BRAND_SUPPORT_PHONE: z.string().min(3).optional(),
   BRAND_LEGAL_FOOTER: z.string().optional(),
   METRICS_TOKEN: z.string().min(16).optional(),
+  PHONE_DEFAULT_REGION: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'must be a two-letter country code such as US')
+    .default('US'),
+  LEGACY_VERIFY_URL: z
+    .string()
+    .url('must be a full URL such as https://legacy.example.org/verify')
+    .optional(),
+  LEGACY_VERIFY_SECRET: z.string().min(32, 'must be at least 32 random characters').optional(),
+  LEGACY_VERIFY_TIMEOUT_MS: positiveInt.default(3_000),
+  LEGACY_VERIFY_FAILURE_THRESHOLD: positiveInt.default(5),
+  LEGACY_VERIFY_COOLDOWN_SECONDS: positiveInt.default(30),
 });
 
 export type TrustProxy = boolean | number | string[];
@@ -75,6 +87,16 @@ export interface Config {
   };
   brand: Brand;
   metricsToken: string | undefined;
+  /** Region for phone numbers written without a country code (sign-in, import). */
+  phoneDefaultRegion: string;
+  /** The legacy platform's delegated password check, when configured. */
+  legacyVerify: {
+    url: string;
+    secret: string;
+    timeoutMs: number;
+    failureThreshold: number;
+    cooldownMs: number;
+  } | null;
 }
 
 export class ConfigError extends Error {
@@ -105,6 +127,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   }
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
+  if (e.LEGACY_VERIFY_URL && !e.LEGACY_VERIFY_SECRET) {
+    throw new ConfigError([
+      'LEGACY_VERIFY_URL is set, so LEGACY_VERIFY_SECRET must be set too (it signs each request)',
+    ]);
+  }
 
   let secrets: Secrets;
   const given = { SESSION_SECRET: e.SESSION_SECRET, DATA_ENCRYPTION_KEY: e.DATA_ENCRYPTION_KEY };
@@ -153,6 +180,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       legalFooter: e.BRAND_LEGAL_FOOTER ?? defaultBrand.legalFooter,
     },
     metricsToken: e.METRICS_TOKEN,
+    phoneDefaultRegion: e.PHONE_DEFAULT_REGION,
+    legacyVerify: e.LEGACY_VERIFY_URL
+      ? {
+          url: e.LEGACY_VERIFY_URL,
+          secret: e.LEGACY_VERIFY_SECRET!,
+          timeoutMs: e.LEGACY_VERIFY_TIMEOUT_MS,
+          failureThreshold: e.LEGACY_VERIFY_FAILURE_THRESHOLD,
+          cooldownMs: e.LEGACY_VERIFY_COOLDOWN_SECONDS * 1000,
+        }
+      : null,
   };
 }
 

@@ -4,6 +4,9 @@ export interface Metrics {
   registry: Registry;
   httpRequestDuration: Histogram<'method' | 'area' | 'status'>;
   staffSignIns: Counter<'outcome'>;
+  patientSignIns: Counter<'outcome'>;
+  passwordVerifySeconds: Histogram<'family'>;
+  legacyVerifyCalls: Counter<'outcome'>;
 }
 
 /** One registry per server, so two servers in one process (tests) do not collide. */
@@ -22,6 +25,25 @@ export function createMetrics(): Metrics {
     staffSignIns: new Counter({
       name: 'causeway_staff_sign_ins_total',
       help: 'Staff sign-in attempts by outcome',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    patientSignIns: new Counter({
+      name: 'causeway_patient_password_sign_ins_total',
+      help: 'Patient password sign-ins by outcome (success, invalid_credentials, ambiguous_account, locked, busy)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    passwordVerifySeconds: new Histogram({
+      name: 'causeway_password_verify_seconds',
+      help: 'Time to check a patient password, by the stored hash family',
+      labelNames: ['family'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    legacyVerifyCalls: new Counter({
+      name: 'causeway_legacy_verify_calls_total',
+      help: 'Delegated password checks sent to the legacy platform, by outcome (breaker_open when refused)',
       labelNames: ['outcome'],
       registers: [registry],
     }),

@@ -3,6 +3,7 @@ import type { StaffRole } from '../../db/schema/staff.ts';
 /** The staff console's pages. The navigation lists only those that exist and the viewer may open. */
 export const staffPages = [
   { to: '/staff', label: 'Overview', roles: ['admin', 'support', 'clinical', 'marketing'] },
+  { to: '/staff/imports', label: 'Imports', roles: ['admin', 'support', 'marketing'] },
   { to: '/staff/team', label: 'Staff and sessions', roles: ['admin'] },
   { to: '/staff/audit', label: 'Audit log', roles: ['admin'] },
 ] as const satisfies readonly { to: string; label: string; roles: readonly StaffRole[] }[];

@@ -1,5 +1,6 @@
 export * from './audit.ts';
 export * from './cohorts.ts';
+export * from './imports.ts';
 export * from './outbox.ts';
 export * from './patients.ts';
 export * from './staff.ts';

@@ -54,6 +54,10 @@ export const patients = pgTable(
       .notNull()
       .default(sql`'{}'::text[]`),
     legacyCreatedAt: timestamp({ withTimezone: true }),
+    // SHA-256 of the normalised imported record: a re-import of the same row changes nothing.
+    importFingerprint: text(),
+    // The import run that last wrote this patient (finds a legacy_id repeated within one file).
+    importRunId: uuid(),
     bridgedAt: timestamp({ withTimezone: true }),
     lastSignInAt: timestamp({ withTimezone: true }),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),

@@ -16,6 +16,8 @@ export interface TestDatabase extends DatabaseHandle {
 const tables = [
   'audit_events',
   'outbox',
+  'import_rows',
+  'import_runs',
   'patient_credentials',
   'patients',
   'cohorts',

@@ -1,0 +1,13 @@
+import type { StaffRole } from '../../db/schema/staff.ts';
+
+// Who may do what in the staff console; pages and loaders read these lists, the server enforces them.
+export const roles = {
+  viewImports: ['admin', 'support', 'marketing'],
+  /** Contact details unmasked, patient records, problem-row downloads. */
+  viewPatientIdentity: ['admin', 'support', 'clinical'],
+  exportImportRows: ['admin', 'support'],
+} as const satisfies Record<string, readonly StaffRole[]>;
+
+export function may(role: StaffRole, list: readonly StaffRole[]): boolean {
+  return list.includes(role);
+}
