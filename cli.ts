@@ -27,10 +27,13 @@ function run<A extends unknown[]>(action: (...args: A) => Promise<void>) {
     try {
       await action(...args);
     } catch (error) {
+      const undefinedTable = (error as { cause?: { code?: string } } | undefined)?.cause?.code === '42P01';
       const message =
         error instanceof ConfigError || error instanceof CliError
           ? error.message
-          : `causeway: ${error instanceof Error ? error.message : String(error)}`;
+          : undefinedTable
+            ? 'causeway: the database has no tables yet: run "causeway db migrate" first'
+            : `causeway: ${error instanceof Error ? error.message : String(error)}`;
       process.stderr.write(
         `${message.startsWith('causeway') || message.startsWith('Causeway') ? message : `causeway: ${message}`}\n`,
       );

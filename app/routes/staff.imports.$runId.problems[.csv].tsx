@@ -17,7 +17,6 @@ export async function loader(args: LoaderFunctionArgs) {
     headers: {
       'Content-Type': 'text/csv; charset=utf-8',
       'Content-Disposition': `attachment; filename="import-${run.id.slice(0, 8)}-problems.csv"`,
-      'Cache-Control': 'no-store',
     },
   });
 }

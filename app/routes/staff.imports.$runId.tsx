@@ -77,7 +77,7 @@ export default function ImportRun() {
           <span key={o}>
             {' · '}
             <Link to={`?outcome=${o}`} aria-current={current === o ? 'page' : undefined}>
-              {o} ({(run.byOutcome[o] ?? 0).toLocaleString('en-US')})
+              {`${o} (${(run.byOutcome[o] ?? 0).toLocaleString('en-US')})`}
             </Link>
           </span>
         ))}

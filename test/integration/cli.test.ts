@@ -151,6 +151,52 @@ describe('causeway CLI', () => {
     expect(second.stdout).toContain('The demo is already seeded; nothing changed.');
   });
 
+  it('imports a legacy export, with a dry run first and a summary by outcome and reason', async () => {
+    const fixture = path.join(root, 'test/fixtures/legacy-export-sample.csv');
+    const emptyDir = mkdtempSync(path.join(os.tmpdir(), 'causeway-empty-'));
+    const unmigrated = await causeway(['import', 'patients', fixture], {
+      DATA_DIR: emptyDir,
+      DATABASE_URL: '',
+    });
+    expect(unmigrated.stderr).toBe(
+      'causeway: the database has no tables yet: run "causeway db migrate" first\n',
+    );
+    expect((await causeway(['db', 'migrate'])).code).toBe(0);
+    const dry = await causeway(['import', 'patients', fixture, '--dry-run']);
+    expect(dry.stderr).toBe('');
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('Dry run: nothing was written.');
+    expect(dry.stdout).toMatch(/imported\s+10\n/);
+
+    const real = await causeway(['import', 'patients', fixture]);
+    expect(real.code).toBe(0);
+    expect(real.stdout).toMatch(/Import finished \(run [0-9a-f-]{36}\)\./);
+    expect(real.stdout).toMatch(/flagged\s+5\n/);
+    expect(real.stdout).toMatch(/skipped\s+5\n/);
+    expect(real.stdout).toMatch(/flagged\/duplicate_email\s+1\n/);
+    expect(real.stdout).toMatch(/skipped\/duplicate_legacy_id_in_file\s+1\n/);
+
+    const again = await causeway(['import', 'patients', fixture]);
+    expect(again.stdout).toMatch(/unchanged\s+15\n/);
+    expect(again.stdout).toMatch(/imported\s+0\n/);
+  });
+
+  it.each([
+    [['import', 'patients', 'nope.csv'], 'causeway: no such file: nope.csv'],
+    [
+      ['import', 'patients', 'test/fixtures/legacy-export-sample.csv', '--region', 'XX'],
+      'causeway: --region XX is not a country code such as US or MX',
+    ],
+    [
+      ['import', 'patients', 'test/fixtures/legacy-export-sample.csv', '--format', 'xml'],
+      "error: option '--format <format>' argument 'xml' is invalid. Allowed choices are csv, jsonl, auth0.",
+    ],
+  ])('refuses a bad import command %j in one line', async (args, line) => {
+    const result = await causeway(args);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`${line}\n`);
+  });
+
   it('runs a worker that stops cleanly on SIGTERM', async () => {
     const child = spawn(process.execPath, [bin, 'worker'], { cwd: root, env: env({ LOG_LEVEL: 'info' }) });
     let out = '';

@@ -3,6 +3,7 @@ import { eq } from 'drizzle-orm';
 import { auditEvents, staff as staffTable } from '../../db/schema/index.ts';
 import { currentTotp } from '../../identity/staff/totp.ts';
 import { startTestApp, TestBrowser, type TestApp } from '../support/app.ts';
+import { enrolledStaff, signIn } from '../support/staff.ts';
 import { tamper } from '../support/db.ts';
 
 let app: TestApp;
@@ -24,41 +25,15 @@ async function auditActions() {
   return rows;
 }
 
-/** A staff member who has enrolled TOTP and chosen a password, as after their first sign-in. */
-async function enrolledStaff(email: string, role: 'admin' | 'support' | 'clinical' | 'marketing') {
-  const added = await app.services.staff.addStaff({ email, role }, { type: 'cli' });
-  if (!added.ok) throw new Error(added.reason);
-  const secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
-  await app.services.staff.enrollTotpSecret(added.staff.id, secret);
-  await app.database.db
-    .update(staffTable)
-    .set({ passwordIsTemporary: false })
-    .where(eq(staffTable.id, added.staff.id));
-  return { ...added, secret };
-}
-
 /** An admin and a support agent, each signed in in their own browser. */
 async function adminAndAgentSignedIn() {
-  const admin = await enrolledStaff('ada@clinic.example', 'admin');
-  const agent = await enrolledStaff('bo@clinic.example', 'support');
+  const admin = await enrolledStaff(app, 'ada@clinic.example', 'admin');
+  const agent = await enrolledStaff(app, 'bo@clinic.example', 'support');
   const adminBrowser = new TestBrowser(app.url);
   const agentBrowser = new TestBrowser(app.url);
-  await signIn(adminBrowser, 'ada@clinic.example', admin.temporaryPassword, admin.secret);
-  await signIn(agentBrowser, 'bo@clinic.example', agent.temporaryPassword, agent.secret);
+  await signIn(app, adminBrowser, 'ada@clinic.example', admin.temporaryPassword, admin.secret);
+  await signIn(app, agentBrowser, 'bo@clinic.example', agent.temporaryPassword, agent.secret);
   return { admin, adminBrowser, agent, agentBrowser };
-}
-
-async function signIn(browser: TestBrowser, email: string, password: string, secret: string) {
-  const first = await browser.submit('/staff/login', { email, password });
-  expect(first.status).toBe(302);
-  expect(first.headers.get('location')).toBe('/staff/login/verify?next=%2Fstaff');
-  // Codes are single use: step the clock to a fresh 30-second window for each sign-in.
-  app.clock.advance(30_000);
-  const second = await browser.submit('/staff/login/verify', {
-    code: currentTotp(secret, app.clock.now().getTime()),
-  });
-  expect(second.status).toBe(302);
-  return second;
 }
 
 describe('staff sign-in', () => {
@@ -128,7 +103,7 @@ describe('staff sign-in', () => {
   });
 
   it('requires the TOTP code: a right password and a wrong code never reach the console', async () => {
-    const member = await enrolledStaff('sam@clinic.example', 'support');
+    const member = await enrolledStaff(app, 'sam@clinic.example', 'support');
     const browser = new TestBrowser(app.url);
     await browser.submit('/staff/login', { email: 'sam@clinic.example', password: member.temporaryPassword });
     const wrong = await browser.submit('/staff/login/verify', {
@@ -141,9 +116,9 @@ describe('staff sign-in', () => {
   });
 
   it('refuses a TOTP code that was already used', async () => {
-    const member = await enrolledStaff('ria@clinic.example', 'support');
+    const member = await enrolledStaff(app, 'ria@clinic.example', 'support');
     const first = new TestBrowser(app.url);
-    await signIn(first, 'ria@clinic.example', member.temporaryPassword, member.secret);
+    await signIn(app, first, 'ria@clinic.example', member.temporaryPassword, member.secret);
     const code = currentTotp(member.secret, app.clock.now().getTime());
     const second = new TestBrowser(app.url);
     await second.submit('/staff/login', { email: 'ria@clinic.example', password: member.temporaryPassword });
@@ -152,7 +127,7 @@ describe('staff sign-in', () => {
   });
 
   it('gives the same answer for an unknown email and a wrong password', async () => {
-    await enrolledStaff('lee@clinic.example', 'support');
+    await enrolledStaff(app, 'lee@clinic.example', 'support');
     const browser = new TestBrowser(app.url);
     const unknown = await browser.submit('/staff/login', {
       email: 'nobody@clinic.example',
@@ -176,7 +151,7 @@ describe('staff sign-in', () => {
   });
 
   it('locks an account after five failures, even against the right password, and audits it', async () => {
-    const member = await enrolledStaff('kim@clinic.example', 'support');
+    const member = await enrolledStaff(app, 'kim@clinic.example', 'support');
     const browser = new TestBrowser(app.url);
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) {
@@ -198,14 +173,14 @@ describe('staff sign-in', () => {
     expect(actions).toContain('staff.locked');
 
     app.clock.advance(15 * 60_000 + 1_000);
-    await signIn(browser, 'kim@clinic.example', member.temporaryPassword, member.secret);
+    await signIn(app, browser, 'kim@clinic.example', member.temporaryPassword, member.secret);
     expect((await browser.get('/staff')).status).toBe(200);
   });
 
   it('answers 403 to a role that may not open a page, and audits the attempt', async () => {
-    const member = await enrolledStaff('sue@clinic.example', 'support');
+    const member = await enrolledStaff(app, 'sue@clinic.example', 'support');
     const browser = new TestBrowser(app.url);
-    await signIn(browser, 'sue@clinic.example', member.temporaryPassword, member.secret);
+    await signIn(app, browser, 'sue@clinic.example', member.temporaryPassword, member.secret);
     const home = await browser.get('/staff');
     const html = await home.text();
     expect(html).not.toContain('href="/staff/audit"');
@@ -266,9 +241,9 @@ describe('staff sign-in', () => {
   });
 
   it('signs out an idle session, and "I\'m still here" keeps an active one', async () => {
-    const member = await enrolledStaff('ivy@clinic.example', 'marketing');
+    const member = await enrolledStaff(app, 'ivy@clinic.example', 'marketing');
     const browser = new TestBrowser(app.url);
-    await signIn(browser, 'ivy@clinic.example', member.temporaryPassword, member.secret);
+    await signIn(app, browser, 'ivy@clinic.example', member.temporaryPassword, member.secret);
     const idle = app.services.config.staff.idleTimeoutMs;
 
     app.clock.advance(idle - 60_000);
@@ -287,9 +262,9 @@ describe('staff sign-in', () => {
   });
 
   it('verifies the audit chain for an admin when asked, and shows where it breaks', async () => {
-    const admin = await enrolledStaff('ada@clinic.example', 'admin');
+    const admin = await enrolledStaff(app, 'ada@clinic.example', 'admin');
     const browser = new TestBrowser(app.url);
-    await signIn(browser, 'ada@clinic.example', admin.temporaryPassword, admin.secret);
+    await signIn(app, browser, 'ada@clinic.example', admin.temporaryPassword, admin.secret);
     const page = await (await browser.get('/staff/audit')).text();
     expect(page).toContain('staff.sign_in');
     expect(page).toContain('Verify the whole chain');
@@ -304,9 +279,9 @@ describe('staff sign-in', () => {
   });
 
   it('signs out with a POST that revokes the session', async () => {
-    const member = await enrolledStaff('max@clinic.example', 'clinical');
+    const member = await enrolledStaff(app, 'max@clinic.example', 'clinical');
     const browser = new TestBrowser(app.url);
-    await signIn(browser, 'max@clinic.example', member.temporaryPassword, member.secret);
+    await signIn(app, browser, 'max@clinic.example', member.temporaryPassword, member.secret);
     const getLogout = await browser.get('/staff/logout');
     expect(getLogout.status).toBe(302);
     expect((await browser.get('/staff')).status).toBe(200);
@@ -317,7 +292,7 @@ describe('staff sign-in', () => {
   });
 
   it('refuses a form without its CSRF token, and a post from another site', async () => {
-    const member = await enrolledStaff('joe@clinic.example', 'support');
+    const member = await enrolledStaff(app, 'joe@clinic.example', 'support');
     const browser = new TestBrowser(app.url);
     const noToken = await browser.submit(
       '/staff/login',
