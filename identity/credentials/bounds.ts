@@ -12,7 +12,7 @@ export const bounds = {
   pbkdf2Iterations: { min: 1, max: 1_500_000 },
   /** SHA-crypt `rounds=` ($5$, $6$): default 5,000; passlib's default 535,000 ($5$) and 656,000 ($6$). */
   shaCryptRounds: { min: 1_000, max: 1_000_000 },
-  /** phpass / Drupal 7 log2 iteration count: WordPress 8, Drupal 7 15. */
+  /** phpass / Drupal 7 log2 iteration count: phpass default 8, WordPress 13, Drupal 7 15. */
   phpassLog2: { min: 7, max: 20 },
   /** Longest password we hash at all (bcrypt reads 72 bytes; longer input is refused at sign-in). */
   maxPasswordBytes: 1_024,

@@ -17,7 +17,11 @@ function getPool(): Piscina {
 }
 
 /** Recomputes `encoded` for `password` on a worker thread; null when the encoding is unusable. */
-export async function computeOffThread(kind: OffThreadTask['kind'], password: string, encoded: string): Promise<string | null> {
+export async function computeOffThread(
+  kind: OffThreadTask['kind'],
+  password: string,
+  encoded: string,
+): Promise<string | null> {
   return (await getPool().run({ kind, password, encoded } satisfies OffThreadTask)) as string | null;
 }
 

@@ -1,19 +1,12 @@
 // `causeway import patients`: streams a legacy export into patients and credentials, writing one
 // migration-log entry per row. Idempotent by legacy_id, batched, never hashes a password.
 import { createHash, randomUUID } from 'node:crypto';
-import canonicalize from 'canonicalize';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { CountryCode } from 'libphonenumber-js';
 import { appendAudit } from '../../db/audit.ts';
 import type { Db, DbOrTx } from '../../db/client.ts';
-import {
-  cohorts,
-  importRows,
-  importRuns,
-  patientCredentials,
-  patients,
-  type ImportOutcome,
-} from '../../db/schema/index.ts';
+import { pgArray, queryRows } from '../../db/pg-array.ts';
+import { cohorts, importRuns, type ImportOutcome } from '../../db/schema/index.ts';
 import type { HashParams } from '../credentials/index.ts';
 import type { FieldCipher } from '../encryption.ts';
 import { normalizeRow, type FlagReason, type NormalizedPatient } from './normalize-row.ts';
@@ -48,7 +41,8 @@ interface LogEntry {
   outcome: ImportOutcome;
   reasons: string[];
   patientId: string | null;
-  text: string;
+  /** The row as read, encrypted. */
+  rawEnc: string;
   hasPassword: boolean;
 }
 
@@ -81,16 +75,14 @@ export async function importPatients(
 
   const work = async (tx: DbOrTx, writeLog: boolean) => {
     let batch: SourceRow[] = [];
-    const flush = async () => {
-      if (batch.length === 0) return;
-      const rows = batch;
+    let pending: Promise<void> = Promise.resolve();
+    const apply = async (prepared: PreparedBatch) => {
       // A batch's patients, credentials and log entries commit together or not at all.
-      const entries = await tx.transaction(async (btx) => {
-        const result = await processBatch(btx, runId, rows, options, cohortIds);
-        if (writeLog) await writeEntries(btx, runId, result, deps.cipher);
-        return result;
+      await tx.transaction(async (btx) => {
+        await applyBatch(btx, runId, prepared, options, cohortIds);
+        if (writeLog) await writeEntries(btx, runId, prepared.entries);
       });
-      for (const entry of entries) {
+      for (const entry of prepared.entries) {
         summary.rows += 1;
         summary.byOutcome[entry.outcome] = (summary.byOutcome[entry.outcome] ?? 0) + 1;
         const reason = entry.reasons[0];
@@ -99,13 +91,23 @@ export async function importPatients(
             (summary.byReason[`${entry.outcome}/${reason}`] ?? 0) + 1;
       }
       options.onProgress?.({ rows: summary.rows, ...progress });
+    };
+    // Reading and checking the next batch (CPU) overlaps writing this one (database): batches are
+    // still written one after another, in file order.
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const prepared = prepareBatch(batch, options, deps.cipher);
       batch = [];
+      await pending;
+      pending = apply(prepared);
+      pending.catch(() => {});
     };
     for await (const row of readRows(options.file, options.format, progress)) {
       batch.push(row);
       if (batch.length >= batchSize) await flush();
     }
     await flush();
+    await pending;
   };
 
   try {
@@ -178,9 +180,29 @@ function fingerprint(
   flags: FlagReason[],
 ): string {
   const own = flags.filter((f) => !relationalFlags.has(f)).sort();
-  return createHash('sha256')
-    .update(canonicalize({ ...patient, cohort: cohortId, timeZone, flags: own })!)
-    .digest('hex');
+  const c = patient.credential;
+  // A fixed field order, so the same record always hashes the same.
+  const fields = [
+    patient.legacyId,
+    patient.email,
+    patient.phone,
+    patient.givenName,
+    patient.familyName,
+    patient.birthDate,
+    patient.locale,
+    timeZone,
+    cohortId,
+    patient.emailOptIn,
+    patient.smsOptIn,
+    patient.newPlatformId,
+    patient.legacyCreatedAt,
+    c?.family,
+    c?.encoded,
+    c?.params ?? null,
+    c?.usable,
+    own,
+  ];
+  return createHash('sha256').update(JSON.stringify(fields)).digest('hex');
 }
 
 async function cohortFor(tx: DbOrTx, name: string | null, cache: Map<string, { id: string; zone: string }>) {
@@ -197,31 +219,37 @@ async function cohortFor(tx: DbOrTx, name: string | null, cache: Map<string, { i
   return entry;
 }
 
-async function processBatch(
-  tx: DbOrTx,
-  runId: string,
-  batch: SourceRow[],
-  options: ImportOptions,
-  cohortCache: Map<string, { id: string; zone: string }>,
-): Promise<LogEntry[]> {
+interface Candidate {
+  patient: NormalizedPatient;
+  flags: FlagReason[];
+  entry: LogEntry;
+}
+
+interface PreparedBatch {
+  entries: LogEntry[];
+  candidates: Candidate[];
+}
+
+/** Everything about a batch that needs no database: parse, validate, detect hashes, encrypt the raw rows. */
+function prepareBatch(batch: SourceRow[], options: ImportOptions, cipher: FieldCipher): PreparedBatch {
   const entries: LogEntry[] = [];
-  const candidates: { row: SourceRow; patient: NormalizedPatient; flags: FlagReason[]; entry: LogEntry }[] =
-    [];
+  const candidates: Candidate[] = [];
   const seenInBatch = new Set<string>();
-  for (const row of batch) {
+  const ivs = cipher.ivs(batch.length);
+  batch.forEach((row, i) => {
     const entry: LogEntry = {
       line: row.line,
       legacyId: null,
       outcome: 'skipped',
       reasons: [],
       patientId: null,
-      text: row.text,
+      rawEnc: cipher.encrypt(row.text, ivs[i]!),
       hasPassword: false,
     };
     entries.push(entry);
     if (row.error || !row.raw) {
       entry.reasons = [row.error ?? 'malformed_row'];
-      continue;
+      return;
     }
     const result = normalizeRow(row.raw, {
       defaultRegion: options.defaultRegion,
@@ -230,17 +258,28 @@ async function processBatch(
     entry.legacyId = result.ok ? result.patient.legacyId : result.legacyId;
     if (!result.ok) {
       entry.reasons = [result.reason];
-      continue;
+      return;
     }
     if (seenInBatch.has(result.patient.legacyId)) {
       entry.reasons = ['duplicate_legacy_id_in_file'];
-      continue;
+      return;
     }
     seenInBatch.add(result.patient.legacyId);
     entry.hasPassword = result.patient.credential?.usable ?? false;
-    candidates.push({ row, patient: result.patient, flags: result.flags, entry });
-  }
-  if (candidates.length === 0) return entries;
+    candidates.push({ patient: result.patient, flags: result.flags, entry });
+  });
+  return { entries, candidates };
+}
+
+/** Decides each candidate's outcome against what the database holds, and writes the batch. */
+async function applyBatch(
+  tx: DbOrTx,
+  runId: string,
+  { candidates }: PreparedBatch,
+  options: ImportOptions,
+  cohortCache: Map<string, { id: string; zone: string }>,
+): Promise<void> {
+  if (candidates.length === 0) return;
 
   const legacyIds = candidates.map((c) => c.patient.legacyId);
   const emails = [
@@ -250,36 +289,32 @@ async function processBatch(
   const npIds = [
     ...new Set(candidates.flatMap((c) => (c.patient.newPlatformId ? [c.patient.newPlatformId] : []))),
   ];
-  const [existing, emailOwners, phoneOwners, npOwners] = await Promise.all([
-    tx
-      .select({
-        id: patients.id,
-        legacyId: patients.legacyId,
-        fingerprint: patients.importFingerprint,
-        runId: patients.importRunId,
-      })
-      .from(patients)
-      .where(inArray(patients.legacyId, legacyIds)),
-    emails.length
-      ? tx
-          .select({ key: patients.emailNormalized, legacyId: patients.legacyId })
-          .from(patients)
-          .where(inArray(patients.emailNormalized, emails))
-      : [],
-    phones.length
-      ? tx
-          .select({ key: patients.phone, legacyId: patients.legacyId })
-          .from(patients)
-          .where(inArray(patients.phone, phones))
-      : [],
-    npIds.length
-      ? tx
-          .select({ key: patients.newPlatformId, legacyId: patients.legacyId })
-          .from(patients)
-          .where(inArray(patients.newPlatformId, npIds))
-      : [],
-  ]);
-  const existingById = new Map(existing.map((e) => [e.legacyId, e]));
+  // One after another (a transaction is one connection), each a single array parameter: fast at any batch size.
+  const existing = await queryRows<{
+    id: string;
+    legacy_id: string;
+    import_fingerprint: string | null;
+    import_run_id: string | null;
+  }>(
+    tx,
+    sql`select id, legacy_id, import_fingerprint, import_run_id from patients where legacy_id = any(${pgArray(legacyIds)}::text[])`,
+  );
+  const ownersOf = async (column: 'email_normalized' | 'phone' | 'new_platform_id', keys: string[]) =>
+    keys.length
+      ? queryRows<{ key: string | null; legacyId: string }>(
+          tx,
+          sql`select ${sql.identifier(column)} as key, legacy_id as "legacyId" from patients where ${sql.identifier(column)} = any(${pgArray(keys)}::text[])`,
+        )
+      : [];
+  const emailOwners = await ownersOf('email_normalized', emails);
+  const phoneOwners = await ownersOf('phone', phones);
+  const npOwners = await ownersOf('new_platform_id', npIds);
+  const existingById = new Map(
+    existing.map((e) => [
+      e.legacy_id,
+      { id: e.id, fingerprint: e.import_fingerprint, runId: e.import_run_id },
+    ]),
+  );
   const owners = (rows: { key: string | null; legacyId: string }[]) => {
     const map = new Map<string, Set<string>>();
     for (const r of rows) if (r.key) map.set(r.key, (map.get(r.key) ?? new Set()).add(r.legacyId));
@@ -289,7 +324,7 @@ async function processBatch(
   const phoneMap = owners(phoneOwners);
   const npMap = owners(npOwners);
 
-  type Write = (typeof candidates)[number] & {
+  type Write = Candidate & {
     cohortId: string | null;
     timeZone: string;
     print: string;
@@ -345,118 +380,76 @@ async function processBatch(
   }
 
   if (unchangedIds.length) {
-    await tx.update(patients).set({ importRunId: runId }).where(inArray(patients.id, unchangedIds));
+    await tx.execute(
+      sql`update patients set import_run_id = ${runId}::uuid where id = any(${pgArray(unchangedIds)}::uuid[])`,
+    );
   }
   if (writes.length) {
-    const now = new Date();
-    const written = await tx
-      .insert(patients)
-      .values(
-        writes.map((w) => ({
-          legacyId: w.patient.legacyId,
-          newPlatformId: w.patient.newPlatformId,
-          email: w.patient.email,
-          emailNormalized: w.patient.emailNormalized,
-          phone: w.patient.phone,
-          givenName: w.patient.givenName,
-          familyName: w.patient.familyName,
-          birthDate: w.patient.birthDate,
-          locale: w.patient.locale,
-          timeZone: w.timeZone,
-          cohortId: w.cohortId,
-          emailOptIn: w.patient.emailOptIn,
-          smsOptIn: w.patient.smsOptIn,
-          flags: w.flags,
-          legacyCreatedAt: w.patient.legacyCreatedAt ? new Date(w.patient.legacyCreatedAt) : null,
-          importFingerprint: w.print,
-          importRunId: runId,
-          updatedAt: now,
-        })),
-      )
-      .onConflictDoUpdate({
-        target: patients.legacyId,
-        set: Object.fromEntries(
-          [
-            'new_platform_id',
-            'email',
-            'email_normalized',
-            'phone',
-            'given_name',
-            'family_name',
-            'birth_date',
-            'locale',
-            'time_zone',
-            'cohort_id',
-            'email_opt_in',
-            'sms_opt_in',
-            'flags',
-            'legacy_created_at',
-            'import_fingerprint',
-            'import_run_id',
-            'updated_at',
-          ].map((column) => [
-            column.replace(/_(\w)/g, (_, c: string) => c.toUpperCase()),
-            sql.raw(`excluded.${column}`),
-          ]),
-        ),
-      })
-      .returning({ id: patients.id, legacyId: patients.legacyId });
-    const idByLegacy = new Map(written.map((w) => [w.legacyId, w.id]));
-    for (const w of writes) w.entry.patientId = idByLegacy.get(w.patient.legacyId) ?? null;
-    const credentials = writes.flatMap((w) =>
-      w.patient.credential && w.entry.patientId
-        ? [
-            {
-              patientId: w.entry.patientId,
-              family: w.patient.credential.family,
-              encoded: w.patient.credential.encoded,
-              params: w.patient.credential.params,
-              usable: w.patient.credential.usable,
-              origin: 'legacy' as const,
-              updatedAt: now,
-            },
-          ]
-        : [],
+    const now = new Date().toISOString();
+    const column = <T>(pick: (w: Write) => T) => pgArray(writes.map(pick) as (string | boolean | null)[]);
+    const written = await queryRows<{ id: string; legacy_id: string }>(
+      tx,
+      sql`
+      insert into patients (legacy_id, new_platform_id, email, email_normalized, phone, given_name, family_name, birth_date,
+        locale, time_zone, cohort_id, email_opt_in, sms_opt_in, flags, legacy_created_at, import_fingerprint, import_run_id, updated_at)
+      select legacy_id, new_platform_id, email, email_normalized, phone, given_name, family_name, birth_date,
+        locale, time_zone, cohort_id, email_opt_in, sms_opt_in, coalesce(string_to_array(nullif(flags, ''), ','), '{}'),
+        legacy_created_at, import_fingerprint, ${runId}::uuid, ${now}::timestamptz
+      from unnest(
+        ${column((w) => w.patient.legacyId)}::text[], ${column((w) => w.patient.newPlatformId)}::text[],
+        ${column((w) => w.patient.email)}::text[], ${column((w) => w.patient.emailNormalized)}::text[],
+        ${column((w) => w.patient.phone)}::text[], ${column((w) => w.patient.givenName)}::text[],
+        ${column((w) => w.patient.familyName)}::text[], ${column((w) => w.patient.birthDate)}::date[],
+        ${column((w) => w.patient.locale)}::patient_locale[], ${column((w) => w.timeZone)}::text[],
+        ${column((w) => w.cohortId)}::uuid[], ${column((w) => w.patient.emailOptIn)}::bool[],
+        ${column((w) => w.patient.smsOptIn)}::bool[], ${column((w) => w.flags.join(','))}::text[],
+        ${column((w) => w.patient.legacyCreatedAt)}::timestamptz[], ${column((w) => w.print)}::text[]
+      ) as t(legacy_id, new_platform_id, email, email_normalized, phone, given_name, family_name, birth_date,
+        locale, time_zone, cohort_id, email_opt_in, sms_opt_in, flags, legacy_created_at, import_fingerprint)
+      on conflict (legacy_id) do update set
+        new_platform_id = excluded.new_platform_id, email = excluded.email, email_normalized = excluded.email_normalized,
+        phone = excluded.phone, given_name = excluded.given_name, family_name = excluded.family_name,
+        birth_date = excluded.birth_date, locale = excluded.locale, time_zone = excluded.time_zone,
+        cohort_id = excluded.cohort_id, email_opt_in = excluded.email_opt_in, sms_opt_in = excluded.sms_opt_in,
+        flags = excluded.flags, legacy_created_at = excluded.legacy_created_at,
+        import_fingerprint = excluded.import_fingerprint, import_run_id = excluded.import_run_id, updated_at = excluded.updated_at
+      returning id, legacy_id`,
     );
-    if (credentials.length) {
+    const idByLegacy = new Map(written.map((w) => [w.legacy_id, w.id]));
+    for (const w of writes) w.entry.patientId = idByLegacy.get(w.patient.legacyId) ?? null;
+    const withCredential = writes.filter((w) => w.patient.credential && w.entry.patientId);
+    if (withCredential.length) {
+      const cred = <T>(pick: (c: NonNullable<NormalizedPatient['credential']>, w: Write) => T) =>
+        pgArray(withCredential.map((w) => pick(w.patient.credential!, w)) as (string | boolean | null)[]);
       // A credential already upgraded at sign-in is the patient's own now: a re-import never replaces it.
-      await tx
-        .insert(patientCredentials)
-        .values(credentials)
-        .onConflictDoUpdate({
-          target: patientCredentials.patientId,
-          set: {
-            family: sql.raw('excluded.family'),
-            encoded: sql.raw('excluded.encoded'),
-            params: sql.raw('excluded.params'),
-            usable: sql.raw('excluded.usable'),
-            updatedAt: sql.raw('excluded.updated_at'),
-          },
-          setWhere: eq(patientCredentials.origin, 'legacy'),
-        });
+      await tx.execute(sql`
+        insert into patient_credentials (patient_id, family, encoded, params, usable, origin, updated_at)
+        select patient_id, family, encoded, params, usable, 'legacy', ${now}::timestamptz
+        from unnest(${cred((_c, w) => w.entry.patientId)}::uuid[], ${cred((c) => c.family)}::text[],
+          ${cred((c) => c.encoded)}::text[], ${cred((c) => (c.params ? JSON.stringify(c.params) : null))}::jsonb[],
+          ${cred((c) => c.usable)}::bool[]) as t(patient_id, family, encoded, params, usable)
+        on conflict (patient_id) do update set family = excluded.family, encoded = excluded.encoded,
+          params = excluded.params, usable = excluded.usable, updated_at = excluded.updated_at
+        where patient_credentials.origin = 'legacy'`);
     }
   }
   for (const { legacyIds: ids, flag } of crossFlags) {
-    await tx
-      .update(patients)
-      .set({ flags: sql`array_append(${patients.flags}, ${flag})` })
-      .where(and(inArray(patients.legacyId, ids), sql`not (${flag} = any(${patients.flags}))`));
+    await tx.execute(
+      sql`update patients set flags = array_append(flags, ${flag}) where legacy_id = any(${pgArray(ids)}::text[]) and not (${flag} = any(flags))`,
+    );
   }
-  return entries;
 }
 
-async function writeEntries(tx: DbOrTx, runId: string, entries: LogEntry[], cipher: FieldCipher) {
+async function writeEntries(tx: DbOrTx, runId: string, entries: LogEntry[]) {
   if (entries.length === 0) return;
-  await tx.insert(importRows).values(
-    entries.map((e) => ({
-      runId,
-      line: e.line,
-      legacyId: e.legacyId?.slice(0, 200) ?? null,
-      outcome: e.outcome,
-      reasons: e.reasons,
-      patientId: e.patientId,
-      rawEnc: cipher.encrypt(e.text),
-      hasPassword: e.hasPassword,
-    })),
-  );
+  const column = <T>(pick: (e: LogEntry) => T) =>
+    pgArray(entries.map(pick) as (string | number | boolean | null)[]);
+  await tx.execute(sql`
+    insert into import_rows (run_id, line, legacy_id, outcome, reasons, patient_id, raw_enc, has_password)
+    select ${runId}::uuid, line, legacy_id, outcome, coalesce(string_to_array(nullif(reasons, ''), ','), '{}'),
+      patient_id, raw_enc, has_password
+    from unnest(${column((e) => e.line)}::int[], ${column((e) => e.legacyId?.slice(0, 200) ?? null)}::text[],
+      ${column((e) => e.outcome)}::import_outcome[], ${column((e) => e.reasons.join(','))}::text[],
+      ${column((e) => e.patientId)}::uuid[], ${column((e) => e.rawEnc)}::text[],
+      ${column((e) => e.hasPassword)}::bool[]) as t(line, legacy_id, outcome, reasons, patient_id, raw_enc, has_password)`);
 }

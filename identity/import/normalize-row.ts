@@ -110,13 +110,21 @@ function flag(value: unknown): boolean {
   return s === 'true' || s === '1' || s === 'yes' || s === 'y';
 }
 
+const zoneChecks = new Map<string, boolean>();
+
+/** Whether the runtime knows this IANA zone; remembered, since building a formatter is costly. */
 export function isValidTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
+  let valid = zoneChecks.get(zone);
+  if (valid === undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: zone });
+      valid = true;
+    } catch {
+      valid = false;
+    }
+    if (zoneChecks.size < 10_000) zoneChecks.set(zone, valid);
   }
+  return valid;
 }
 
 function isRealPastDate(value: string): boolean {

@@ -84,14 +84,14 @@ export function parseCryptEncoding(encoded: string): CryptParse {
         return {
           ok: false,
           reason: 'malformed_hash',
-          detail: `rounds=${digits} is not a plain decimal count`,
+          detail: `rounds=${digits.slice(0, 12)} is not a plain decimal count`,
         };
       }
       if (digits.length > 10) {
         return {
           ok: false,
           reason: 'hash_params_out_of_bounds',
-          detail: `rounds=${digits} is above ${bounds.shaCryptRounds.max}`,
+          detail: `rounds= has ${digits.length} digits, above ${bounds.shaCryptRounds.max}`,
         };
       }
       rounds = Number(digits);

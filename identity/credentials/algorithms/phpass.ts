@@ -1,4 +1,4 @@
-// phpass "portable" hashes (`$P$`, and phpBB's `$H$`: WordPress, phpBB, Drupal 6 imports) and Drupal 7's
+// phpass "portable" hashes (`$P$`, and phpBB's `$H$`: WordPress, phpBB and other PHP apps) and Drupal 7's
 // SHA-512 variant (`$S$`), written from Openwall's PasswordHash.php and Drupal 7's includes/password.inc:
 // hash(salt . password), then hash(previous . password) 2^log2 times; the log2 count is the itoa64 index
 // of the character after the prefix. Runs on a worker thread (worker.ts): erasable TypeScript and `.ts`

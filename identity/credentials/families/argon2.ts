@@ -7,7 +7,14 @@ import { hashRaw, type Algorithm, type Version } from '@node-rs/argon2';
 import { bounds } from '../bounds.ts';
 import { constantTimeEqual } from '../compare.ts';
 import type { HashFamily } from '../types.ts';
-import { decodeBase64, defineFamily, malformed, outOfBounds, parseDecimal, type Inspection } from './phc.ts';
+import {
+  decodeBase64,
+  defineFamily,
+  malformed,
+  outOfBounds,
+  parseDecimal,
+  type Inspection,
+} from '../family-kit.ts';
 
 export interface Argon2Hash {
   variant: 'argon2i' | 'argon2id';

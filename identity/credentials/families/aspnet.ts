@@ -35,11 +35,16 @@ interface Decoded {
 
 type Decoding = { ok: true; value: Decoded } | { ok: false; outcome: Extract<ParseOutcome, { ok: false }> };
 
-const malformed = (detail: string): Decoding => ({ ok: false, outcome: { ok: false, reason: 'malformed_hash', detail } });
+const malformed = (detail: string): Decoding => ({
+  ok: false,
+  outcome: { ok: false, reason: 'malformed_hash', detail },
+});
 
 /** Strict base64 (standard alphabet, padded): Buffer.from alone skips stray characters silently. */
 function decodeBase64(encoded: string): Buffer | null {
-  if (encoded.length === 0 || encoded.length > bounds.maxEncodedLength || encoded.length % 4 !== 0) return null;
+  if (encoded.length === 0 || encoded.length > bounds.maxEncodedLength || encoded.length % 4 !== 0) {
+    return null;
+  }
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) return null;
   return Buffer.from(encoded, 'base64');
 }
@@ -48,10 +53,17 @@ function decodeV2(encoded: string): Decoding {
   const blob = decodeBase64(encoded);
   if (!blob) return malformed('not valid base64');
   if (blob[0] !== 0x00) return malformed('format marker is not 0x00 (ASP.NET Identity v2)');
-  if (blob.length !== V2_LENGTH) return malformed(`v2 payload is ${blob.length} bytes, expected ${V2_LENGTH}`);
+  if (blob.length !== V2_LENGTH) {
+    return malformed(`v2 payload is ${blob.length} bytes, expected ${V2_LENGTH}`);
+  }
   return {
     ok: true,
-    value: { digest: 'sha1', iterations: V2_ITERATIONS, salt: blob.subarray(1, 17), subkey: blob.subarray(17) },
+    value: {
+      digest: 'sha1',
+      iterations: V2_ITERATIONS,
+      salt: blob.subarray(1, 17),
+      subkey: blob.subarray(17),
+    },
   };
 }
 
@@ -69,7 +81,9 @@ function decodeV3(encoded: string): Decoding {
     return malformed(`v3 salt length ${saltLength} is outside ${MIN_SALT}–${MAX_SALT} bytes`);
   }
   const subkeyLength = blob.length - V3_HEADER - saltLength;
-  if (subkeyLength < MIN_SUBKEY) return malformed(`v3 subkey is ${Math.max(0, subkeyLength)} bytes, under ${MIN_SUBKEY}`);
+  if (subkeyLength < MIN_SUBKEY) {
+    return malformed(`v3 subkey is ${Math.max(0, subkeyLength)} bytes, under ${MIN_SUBKEY}`);
+  }
   if (iterations < bounds.pbkdf2Iterations.min || iterations > bounds.pbkdf2Iterations.max) {
     return {
       ok: false,
@@ -93,7 +107,10 @@ function decodeV3(encoded: string): Decoding {
     };
   }
   const salt = blob.subarray(V3_HEADER, V3_HEADER + saltLength);
-  return { ok: true, value: { digest: prf.digest, iterations, salt, subkey: blob.subarray(V3_HEADER + saltLength) } };
+  return {
+    ok: true,
+    value: { digest: prf.digest, iterations, salt, subkey: blob.subarray(V3_HEADER + saltLength) },
+  };
 }
 
 async function verifyDecoded(decoding: Decoding, password: string): Promise<boolean> {
@@ -109,7 +126,11 @@ async function verifyDecoded(decoding: Decoding, password: string): Promise<bool
   }
 }
 
-function family(name: string, decode: (encoded: string) => Decoding, matches: (blob: Buffer) => boolean): HashFamily {
+function family(
+  name: string,
+  decode: (encoded: string) => Decoding,
+  matches: (blob: Buffer) => boolean,
+): HashFamily {
   return {
     name,
     matches(encoded) {
@@ -122,7 +143,11 @@ function family(name: string, decode: (encoded: string) => Decoding, matches: (b
       const decoding = decode(encoded);
       if (!decoding.ok) return decoding.outcome;
       const { iterations, salt, subkey } = decoding.value;
-      return { ok: true, family: name, cost: { iterations, saltBytes: salt.length, subkeyBytes: subkey.length } };
+      return {
+        ok: true,
+        family: name,
+        cost: { iterations, saltBytes: salt.length, subkeyBytes: subkey.length },
+      };
     },
     async verify(encoded, password) {
       if (typeof encoded !== 'string' || typeof password !== 'string') return false;

@@ -19,7 +19,12 @@ const NAME = 'auth0_custom';
 
 const pbkdf2Async = promisify(pbkdf2);
 
-function scryptAsync(password: Buffer, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
+function scryptAsync(
+  password: Buffer,
+  salt: Buffer,
+  keylen: number,
+  options: ScryptOptions,
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     scrypt(password, salt, keylen, options, (error, key) => (error ? reject(error) : resolve(key)));
   });
@@ -104,6 +109,10 @@ const LDAP_SCHEMES: Record<string, { digest: string; salted: boolean }> = {
   ssha512: { digest: 'sha512', salted: true },
 };
 
+/** A table lookup that ignores Object.prototype, so a name like "constructor" finds nothing. */
+const own = <T>(table: Record<string, T>, key: string): T | undefined =>
+  Object.hasOwn(table, key) ? table[key] : undefined;
+
 const PASSWORD_ENCODINGS = new Set(['ascii', 'utf8', 'utf16le', 'ucs2', 'latin1', 'binary']);
 
 const availability = new Map<string, boolean>();
@@ -125,14 +134,18 @@ function digestAvailable(digest: string): boolean {
 
 type Failure = Extract<ParseOutcome, { ok: false }>;
 
+// Erasable TypeScript only (no parameter properties), so Node can load this file without a compiler.
 class Refusal extends Error {
-  constructor(readonly outcome: Failure) {
+  readonly outcome: Failure;
+  constructor(outcome: Failure) {
     super(outcome.detail);
+    this.outcome = outcome;
   }
 }
 
 const malformed = (detail: string) => new Refusal({ ok: false, reason: 'malformed_hash', detail });
-const outOfBounds = (detail: string) => new Refusal({ ok: false, reason: 'hash_params_out_of_bounds', detail });
+const outOfBounds = (detail: string) =>
+  new Refusal({ ok: false, reason: 'hash_params_out_of_bounds', detail });
 const unknown = (detail: string) => new Refusal({ ok: false, reason: 'unknown_hash_format', detail });
 
 /** A field name for a detail message: quoted, short, never a value. */
@@ -140,7 +153,7 @@ const label = (name: string) => JSON.stringify(name.length > 40 ? `${name.slice(
 
 type Salt = { bytes: Buffer; position: 'prefix' | 'suffix' };
 
-/** What verify computes, decided once by parse so that verify never re-reads untrusted JSON. */
+/** What verify will compute, worked out and bounded from the JSON before anything is hashed. */
 type Method = { cost: Record<string, number> } & (
   | { kind: 'digest'; digest: string; salt: Salt | null; expected: Buffer }
   | { kind: 'hmac'; digest: string; key: Buffer; salt: Salt | null; expected: Buffer }
@@ -219,13 +232,17 @@ function readSalt(spec: JsonObject): Salt | null {
   if (value === undefined) throw malformed('salt.value is missing');
   const encoding = optionalString(salt, 'encoding', 'salt') ?? 'utf8';
   const position = optionalString(salt, 'position', 'salt') ?? 'prefix';
-  if (position !== 'prefix' && position !== 'suffix') throw malformed('salt.position must be prefix or suffix');
+  if (position !== 'prefix' && position !== 'suffix') {
+    throw malformed('salt.position must be prefix or suffix');
+  }
   return { bytes: decodeText(value, encoding, 'salt.value'), position };
 }
 
 function requireDigest(digest: string, what: string): void {
   if (!digestAvailable(digest)) {
-    throw unknown(`${what}: ${digest} is unavailable in this Node/OpenSSL build (OpenSSL 3 keeps it in the legacy provider)`);
+    throw unknown(
+      `${what}: ${digest} is unavailable in this Node/OpenSSL build (OpenSSL 3 keeps it in the legacy provider)`,
+    );
   }
 }
 
@@ -239,53 +256,70 @@ function integerField(spec: JsonObject, key: string, fallback: number | undefine
 function planDigest(algorithm: string, hash: JsonObject, spec: JsonObject): Method {
   requireDigest(algorithm, `algorithm ${algorithm}`);
   const encoding = optionalString(hash, 'encoding', 'hash');
-  if (encoding !== 'hex' && encoding !== 'base64') throw malformed(`hash.encoding must be hex or base64 for ${algorithm}`);
+  if (encoding !== 'hex' && encoding !== 'base64') {
+    throw malformed(`hash.encoding must be hex or base64 for ${algorithm}`);
+  }
   const expected = decodeText(optionalString(hash, 'value', 'hash') ?? '', encoding, 'hash.value');
-  const bytes = DIGEST_BYTES[algorithm];
-  if (expected.length !== bytes) throw malformed(`hash.value is ${expected.length} bytes; ${algorithm} gives ${bytes}`);
+  const bytes = own(DIGEST_BYTES, algorithm);
+  if (expected.length !== bytes) {
+    throw malformed(`hash.value is ${expected.length} bytes; ${algorithm} gives ${bytes}`);
+  }
   return { kind: 'digest', digest: algorithm, salt: readSalt(spec), expected, cost: {} };
 }
 
 function planHmac(hash: JsonObject, spec: JsonObject): Method {
   const digest = optionalString(hash, 'digest', 'hash');
   if (digest === undefined) throw malformed('hash.digest is required for hmac');
-  const bytes = DIGEST_BYTES[digest];
+  const bytes = own(DIGEST_BYTES, digest);
   if (bytes === undefined) throw unknown(`hash.digest ${label(digest)} is not one Auth0 documents for hmac`);
   requireDigest(digest, 'hmac digest');
   const encoding = optionalString(hash, 'encoding', 'hash');
-  if (encoding !== 'hex' && encoding !== 'base64') throw malformed('hash.encoding must be hex or base64 for hmac');
+  if (encoding !== 'hex' && encoding !== 'base64') {
+    throw malformed('hash.encoding must be hex or base64 for hmac');
+  }
   const expected = decodeText(optionalString(hash, 'value', 'hash') ?? '', encoding, 'hash.value');
-  if (expected.length !== bytes) throw malformed(`hash.value is ${expected.length} bytes; hmac-${digest} gives ${bytes}`);
+  if (expected.length !== bytes) {
+    throw malformed(`hash.value is ${expected.length} bytes; hmac-${digest} gives ${bytes}`);
+  }
   const key = hash.key;
   if (!isObject(key)) throw malformed('hash.key is required for hmac');
   onlyKeys(key, 'hash.key', ['value', 'encoding']);
   const keyValue = optionalString(key, 'value', 'hash.key');
   if (keyValue === undefined) throw malformed('hash.key.value is required for hmac');
-  const keyBytes = decodeText(keyValue, optionalString(key, 'encoding', 'hash.key') ?? 'utf8', 'hash.key.value');
+  const keyBytes = decodeText(
+    keyValue,
+    optionalString(key, 'encoding', 'hash.key') ?? 'utf8',
+    'hash.key.value',
+  );
   return { kind: 'hmac', digest, key: keyBytes, salt: readSalt(spec), expected, cost: {} };
 }
 
 function requireUtf8(hash: JsonObject, algorithm: string): string {
   const encoding = optionalString(hash, 'encoding', 'hash');
-  if (encoding !== undefined && encoding !== 'utf8') throw malformed(`hash.encoding must be utf8 for ${algorithm}`);
+  if (encoding !== undefined && encoding !== 'utf8') {
+    throw malformed(`hash.encoding must be utf8 for ${algorithm}`);
+  }
   const value = optionalString(hash, 'value', 'hash');
   if (value === undefined || value === '') throw malformed('hash.value is missing');
   return value;
 }
 
 function refuseSalt(spec: JsonObject, algorithm: string): void {
-  if (spec.salt !== undefined) throw malformed(`salt is not allowed for ${algorithm}; it belongs in hash.value`);
+  if (spec.salt !== undefined) {
+    throw malformed(`salt is not allowed for ${algorithm}; it belongs in hash.value`);
+  }
 }
 
 function planPbkdf2(hash: JsonObject, spec: JsonObject): Method {
   refuseSalt(spec, 'pbkdf2');
   const value = requireUtf8(hash, 'pbkdf2');
-  const phc = /^\$pbkdf2-([A-Za-z0-9-]{1,32})(?:\$([a-z]=[0-9]{1,10}(?:,[a-z]=[0-9]{1,10})*))?\$([^$]+)\$([^$]+)$/.exec(
-    value,
-  );
+  const phc =
+    /^\$pbkdf2-([A-Za-z0-9-]{1,32})(?:\$([a-z]=[0-9]{1,10}(?:,[a-z]=[0-9]{1,10})*))?\$([^$]+)\$([^$]+)$/.exec(
+      value,
+    );
   if (!phc) throw malformed('hash.value is not a $pbkdf2-<digest>$i=…,l=…$salt$hash PHC string');
   const [, id = '', paramText, saltText = '', hashText = ''] = phc;
-  const digest = PBKDF2_DIGESTS[id.toLowerCase()];
+  const digest = own(PBKDF2_DIGESTS, id.toLowerCase());
   if (!digest) throw unknown(`pbkdf2 digest ${label(id)} is not one Auth0 documents`);
   requireDigest(digest, `pbkdf2-${id}`);
   // Auth0's defaults when the PHC string omits them.
@@ -293,7 +327,9 @@ function planPbkdf2(hash: JsonObject, spec: JsonObject): Method {
   const seen = new Set<string>();
   for (const pair of paramText ? paramText.split(',') : []) {
     const [name = '', digits = ''] = pair.split('=');
-    if ((name !== 'i' && name !== 'l') || seen.has(name)) throw malformed(`unexpected pbkdf2 parameter ${label(name)}`);
+    if ((name !== 'i' && name !== 'l') || seen.has(name)) {
+      throw malformed(`unexpected pbkdf2 parameter ${label(name)}`);
+    }
     seen.add(name);
     params[name] = Number(digits);
   }
@@ -302,28 +338,38 @@ function planPbkdf2(hash: JsonObject, spec: JsonObject): Method {
   const salt = decodePhcB64(saltText);
   const expected = decodePhcB64(hashText);
   if (!salt || !expected) throw malformed('pbkdf2 salt or hash is not valid B64');
-  if (keylen < 1 || expected.length !== keylen) throw malformed(`pbkdf2 hash is ${expected.length} bytes but l=${keylen}`);
+  if (keylen < 1 || expected.length !== keylen) {
+    throw malformed(`pbkdf2 hash is ${expected.length} bytes but l=${keylen}`);
+  }
   if (iterations < bounds.pbkdf2Iterations.min || iterations > bounds.pbkdf2Iterations.max) {
-    throw outOfBounds(`${iterations} PBKDF2 iterations is outside ${bounds.pbkdf2Iterations.min}–${bounds.pbkdf2Iterations.max}`);
+    throw outOfBounds(
+      `${iterations} PBKDF2 iterations is outside ${bounds.pbkdf2Iterations.min}–${bounds.pbkdf2Iterations.max}`,
+    );
   }
   // PBKDF2 repeats every iteration for each output block, so a long key multiplies the work.
-  const work = iterations * Math.ceil(keylen / (DIGEST_BYTES[digest] ?? 1));
+  const work = iterations * Math.ceil(keylen / (own(DIGEST_BYTES, digest) ?? 1));
   if (work > bounds.pbkdf2Iterations.max) {
-    throw outOfBounds(`l=${keylen} at i=${iterations} costs ${work} PBKDF2 rounds, over ${bounds.pbkdf2Iterations.max}`);
+    throw outOfBounds(
+      `l=${keylen} at i=${iterations} costs ${work} PBKDF2 rounds, over ${bounds.pbkdf2Iterations.max}`,
+    );
   }
   return { kind: 'pbkdf2', digest, iterations, salt, expected, cost: { iterations, keyLength: keylen } };
 }
 
 function planScrypt(hash: JsonObject, spec: JsonObject): Method {
   const encoding = optionalString(hash, 'encoding', 'hash');
-  if (encoding !== 'hex' && encoding !== 'base64') throw malformed('hash.encoding must be hex or base64 for scrypt');
+  if (encoding !== 'hex' && encoding !== 'base64') {
+    throw malformed('hash.encoding must be hex or base64 for scrypt');
+  }
   const expected = decodeText(optionalString(hash, 'value', 'hash') ?? '', encoding, 'hash.value');
   const keylen = integerField(spec, 'keylen', undefined);
   // Auth0's documented defaults.
   const N = integerField(spec, 'cost', 16_384);
   const r = integerField(spec, 'blockSize', 8);
   const p = integerField(spec, 'parallelization', 1);
-  if (keylen < 1 || expected.length !== keylen) throw malformed(`scrypt hash is ${expected.length} bytes but keylen is ${keylen}`);
+  if (keylen < 1 || expected.length !== keylen) {
+    throw malformed(`scrypt hash is ${expected.length} bytes but keylen is ${keylen}`);
+  }
   if (N < 2 || (N & (N - 1)) !== 0) throw malformed(`scrypt cost ${N} is not a power of two above 1`);
   if (r < 1 || p < 1) throw malformed('scrypt blockSize and parallelization must be positive');
   if (N > bounds.scrypt.maxN) throw outOfBounds(`scrypt cost ${N} is over ${bounds.scrypt.maxN}`);
@@ -333,7 +379,15 @@ function planScrypt(hash: JsonObject, spec: JsonObject): Method {
     throw outOfBounds(`scrypt would use ${128 * N * r} bytes, over ${bounds.scrypt.maxMemoryBytes}`);
   }
   const salt = readSalt(spec);
-  return { kind: 'scrypt', N, r, p, salt: salt?.bytes ?? Buffer.alloc(0), expected, cost: { N, r, p, keylen } };
+  return {
+    kind: 'scrypt',
+    N,
+    r,
+    p,
+    salt: salt?.bytes ?? Buffer.alloc(0),
+    expected,
+    cost: { N, r, p, keylen },
+  };
 }
 
 function planBcrypt(hash: JsonObject, spec: JsonObject): Method {
@@ -352,10 +406,15 @@ function planBcrypt(hash: JsonObject, spec: JsonObject): Method {
 function planArgon2(hash: JsonObject, spec: JsonObject): Method {
   refuseSalt(spec, 'argon2');
   const value = requireUtf8(hash, 'argon2');
-  const phc = /^\$argon2(?:id|i|d)\$(?:v=(\d{1,3})\$)?m=(\d{1,10}),t=(\d{1,10}),p=(\d{1,3})\$([^$]+)\$([^$]+)$/.exec(value);
+  const phc =
+    /^\$argon2(?:id|i|d)\$(?:v=(\d{1,3})\$)?m=(\d{1,10}),t=(\d{1,10}),p=(\d{1,3})\$([^$]+)\$([^$]+)$/.exec(
+      value,
+    );
   if (!phc) throw malformed('hash.value is not an $argon2…$v=…$m=…,t=…,p=…$salt$hash PHC string');
   const [, version, m = '', t = '', p = '', saltText = '', hashText = ''] = phc;
-  if (version !== undefined && version !== '16' && version !== '19') throw malformed(`argon2 version ${version} is unknown`);
+  if (version !== undefined && version !== '16' && version !== '19') {
+    throw malformed(`argon2 version ${version} is unknown`);
+  }
   const memoryKiB = Number(m);
   const time = Number(t);
   const parallelism = Number(p);
@@ -364,7 +423,9 @@ function planArgon2(hash: JsonObject, spec: JsonObject): Method {
   if (!salt || !tag) throw malformed('argon2 salt or hash is not valid B64');
   // Argon2's own minimums: 8-byte salt, 4-byte tag, one pass, one lane, 8 KiB per lane.
   if (salt.length < 8 || tag.length < 4) throw malformed('argon2 salt or hash is too short');
-  if (time < 1 || parallelism < 1 || memoryKiB < 8 * parallelism) throw malformed('argon2 parameters are below its minimums');
+  if (time < 1 || parallelism < 1 || memoryKiB < 8 * parallelism) {
+    throw malformed('argon2 parameters are below its minimums');
+  }
   const { maxMemoryKiB, maxTime, maxParallelism } = bounds.argon2;
   if (memoryKiB > maxMemoryKiB || time > maxTime || parallelism > maxParallelism) {
     throw outOfBounds(
@@ -380,13 +441,18 @@ function planLdap(hash: JsonObject, spec: JsonObject): Method {
   const match = /^\{([A-Za-z0-9.-]{1,16})\}(.*)$/s.exec(value);
   if (!match) throw malformed('hash.value is not an RFC 2307 {SCHEME}value string');
   const [, scheme = '', body = ''] = match;
-  const known = LDAP_SCHEMES[scheme.toLowerCase()];
-  if (!known) throw unknown(`LDAP scheme {${scheme.slice(0, 16)}} is not one Auth0 supports (md5, smd5, sha*, ssha*)`);
-  const bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(body) && body.length % 4 === 0 ? Buffer.from(body, 'base64') : null;
+  const known = own(LDAP_SCHEMES, scheme.toLowerCase());
+  if (!known) {
+    throw unknown(`LDAP scheme {${scheme.slice(0, 16)}} is not one Auth0 supports (md5, smd5, sha*, ssha*)`);
+  }
+  const bytes =
+    /^[A-Za-z0-9+/]+={0,2}$/.test(body) && body.length % 4 === 0 ? Buffer.from(body, 'base64') : null;
   if (!bytes) throw malformed('LDAP hash is not valid base64');
-  const size = DIGEST_BYTES[known.digest] ?? 0;
+  const size = own(DIGEST_BYTES, known.digest) ?? 0;
   if (known.salted ? bytes.length <= size : bytes.length !== size) {
-    throw malformed(`{${scheme}} value is ${bytes.length} bytes, which does not fit a ${size}-byte ${known.digest} digest`);
+    throw malformed(
+      `{${scheme}} value is ${bytes.length} bytes, which does not fit a ${size}-byte ${known.digest} digest`,
+    );
   }
   return {
     kind: 'ldap',
@@ -399,7 +465,9 @@ function planLdap(hash: JsonObject, spec: JsonObject): Method {
 
 function plan(encoded: unknown): Plan {
   if (typeof encoded !== 'string') throw malformed('not a string');
-  if (encoded.length > bounds.maxEncodedLength) throw malformed(`longer than ${bounds.maxEncodedLength} characters`);
+  if (encoded.length > bounds.maxEncodedLength) {
+    throw malformed(`longer than ${bounds.maxEncodedLength} characters`);
+  }
   const spec = parseJson(encoded);
   if (!spec) throw malformed('not a JSON custom_password_hash object');
   onlyKeys(spec, 'custom_password_hash', [
@@ -415,7 +483,9 @@ function plan(encoded: unknown): Plan {
   const algorithm = spec.algorithm;
   if (typeof algorithm !== 'string' || !ALGORITHMS.has(algorithm)) {
     throw unknown(
-      typeof algorithm === 'string' ? `algorithm ${label(algorithm)} is not one Auth0 documents` : 'algorithm is missing',
+      typeof algorithm === 'string'
+        ? `algorithm ${label(algorithm)} is not one Auth0 documents`
+        : 'algorithm is missing',
     );
   }
   const hash = spec.hash;
@@ -426,7 +496,9 @@ function plan(encoded: unknown): Plan {
     if (!isObject(spec.password)) throw malformed('password is not an object');
     onlyKeys(spec.password, 'password', ['encoding']);
     const encoding = optionalString(spec.password, 'encoding', 'password') ?? 'utf8';
-    if (!PASSWORD_ENCODINGS.has(encoding)) throw malformed(`password.encoding ${label(encoding)} is not one Auth0 documents`);
+    if (!PASSWORD_ENCODINGS.has(encoding)) {
+      throw malformed(`password.encoding ${label(encoding)} is not one Auth0 documents`);
+    }
     passwordEncoding = encoding as BufferEncoding;
   }
   let planned: Method;
@@ -467,12 +539,19 @@ function tryPlan(encoded: unknown): Plan | Failure {
 const isFailure = (value: Plan | Failure): value is Failure => 'ok' in value;
 
 const salted = (password: Buffer, salt: Salt | null): Buffer =>
-  !salt ? password : salt.position === 'prefix' ? Buffer.concat([salt.bytes, password]) : Buffer.concat([password, salt.bytes]);
+  !salt
+    ? password
+    : salt.position === 'prefix'
+      ? Buffer.concat([salt.bytes, password])
+      : Buffer.concat([password, salt.bytes]);
 
 async function check(planned: Plan, password: Buffer): Promise<boolean> {
   switch (planned.kind) {
     case 'digest':
-      return constantTimeEqual(createHash(planned.digest).update(salted(password, planned.salt)).digest(), planned.expected);
+      return constantTimeEqual(
+        createHash(planned.digest).update(salted(password, planned.salt)).digest(),
+        planned.expected,
+      );
     case 'hmac':
       return constantTimeEqual(
         createHmac(planned.digest, planned.key).update(salted(password, planned.salt)).digest(),
@@ -484,7 +563,13 @@ async function check(planned: Plan, password: Buffer): Promise<boolean> {
         planned.expected,
       );
     case 'pbkdf2': {
-      const derived = await pbkdf2Async(password, planned.salt, planned.iterations, planned.expected.length, planned.digest);
+      const derived = await pbkdf2Async(
+        password,
+        planned.salt,
+        planned.iterations,
+        planned.expected.length,
+        planned.digest,
+      );
       return constantTimeEqual(derived, planned.expected);
     }
     case 'scrypt': {
@@ -520,7 +605,9 @@ export const auth0Families: HashFamily[] = [
       return { ok: true, family: NAME, cost: planned.cost };
     },
     async verify(encoded, password) {
-      if (typeof password !== 'string' || Buffer.byteLength(password, 'utf8') > bounds.maxPasswordBytes) return false;
+      if (typeof password !== 'string' || Buffer.byteLength(password, 'utf8') > bounds.maxPasswordBytes) {
+        return false;
+      }
       const planned = tryPlan(encoded);
       if (isFailure(planned)) return false;
       try {

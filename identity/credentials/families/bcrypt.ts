@@ -12,7 +12,7 @@ import bcrypt from 'bcrypt';
 import { bounds } from '../bounds.ts';
 import { constantTimeEqual } from '../compare.ts';
 import type { HashFamily } from '../types.ts';
-import { defineFamily, malformed, outOfBounds, type Inspection } from './phc.ts';
+import { defineFamily, malformed, outOfBounds, type Inspection } from '../family-kit.ts';
 
 export interface BcryptHash {
   cost: number;

@@ -18,7 +18,7 @@ import {
   parseDecimal,
   type Inspection,
   type ScryptParams,
-} from './phc.ts';
+} from '../family-kit.ts';
 
 // --- pbkdf2_sha256 / pbkdf2_sha1: <algorithm>$<iterations>$<salt>$<base64 digest> --------------------
 
@@ -57,8 +57,8 @@ function djangoBcrypt(name: string, algorithm: string, prehash: (password: strin
   const prefix = `${algorithm}$`;
   return defineFamily<BcryptHash>({
     name,
+    matches: (encoded) => encoded.startsWith(prefix),
     // The bcrypt string keeps its own leading `$`, hence Django's `bcrypt_sha256$$2b$…`.
-    matches: (encoded) => encoded.startsWith(`${prefix}$`),
     inspect: (encoded) => inspectBcrypt(encoded.slice(prefix.length)),
     check: (hash, password) => verifyBcrypt(hash, prehash(password)),
   });

@@ -12,7 +12,12 @@ const NAME = 'firebase_scrypt';
 const DERIVED_KEY_BYTES = 64;
 const MAX_MEM_COST = Math.log2(bounds.scrypt.maxN);
 
-function scryptAsync(password: string, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
+function scryptAsync(
+  password: string,
+  salt: Buffer,
+  keylen: number,
+  options: ScryptOptions,
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     scrypt(password, salt, keylen, options, (error, key) => (error ? reject(error) : resolve(key)));
   });
@@ -47,7 +52,9 @@ const malformed = (detail: string): Failure => ({ ok: false, reason: 'malformed_
 const outOfBounds = (detail: string): Failure => ({ ok: false, reason: 'hash_params_out_of_bounds', detail });
 
 function decode(encoded: unknown, params: HashParams | undefined): Decoded | Failure {
-  if (typeof params !== 'object' || params === null) return malformed('Firebase scrypt needs the hash config as params');
+  if (typeof params !== 'object' || params === null) {
+    return malformed('Firebase scrypt needs the hash config as params');
+  }
   const hash = decodeBase64(encoded);
   if (!hash) return malformed('password hash is not valid base64');
   const userSalt = decodeBase64(params.salt);
@@ -58,10 +65,18 @@ function decode(encoded: unknown, params: HashParams | undefined): Decoded | Fai
   const separator = decodeBase64(params.saltSeparator, true);
   if (!separator) return malformed('hash config saltSeparator is missing or not valid base64');
   const { rounds, memCost } = params;
-  if (typeof rounds !== 'number' || !Number.isInteger(rounds)) return malformed('hash config rounds is not an integer');
-  if (typeof memCost !== 'number' || !Number.isInteger(memCost)) return malformed('hash config memCost is not an integer');
-  if (rounds < 1 || rounds > bounds.scrypt.maxR) return outOfBounds(`rounds ${rounds} is outside 1–${bounds.scrypt.maxR}`);
-  if (memCost < 1 || memCost > MAX_MEM_COST) return outOfBounds(`memCost ${memCost} is outside 1–${MAX_MEM_COST}`);
+  if (typeof rounds !== 'number' || !Number.isInteger(rounds)) {
+    return malformed('hash config rounds is not an integer');
+  }
+  if (typeof memCost !== 'number' || !Number.isInteger(memCost)) {
+    return malformed('hash config memCost is not an integer');
+  }
+  if (rounds < 1 || rounds > bounds.scrypt.maxR) {
+    return outOfBounds(`rounds ${rounds} is outside 1–${bounds.scrypt.maxR}`);
+  }
+  if (memCost < 1 || memCost > MAX_MEM_COST) {
+    return outOfBounds(`memCost ${memCost} is outside 1–${MAX_MEM_COST}`);
+  }
   const memory = 128 * 2 ** memCost * rounds;
   if (memory > bounds.scrypt.maxMemoryBytes) {
     return outOfBounds(`scrypt would use ${memory} bytes, over ${bounds.scrypt.maxMemoryBytes}`);
@@ -94,7 +109,9 @@ export const firebaseFamilies: HashFamily[] = [
       return { ok: true, family: NAME, cost: { rounds: decoded.rounds, memCost: decoded.memCost } };
     },
     async verify(encoded, password, params) {
-      if (typeof password !== 'string' || Buffer.byteLength(password, 'utf8') > bounds.maxPasswordBytes) return false;
+      if (typeof password !== 'string' || Buffer.byteLength(password, 'utf8') > bounds.maxPasswordBytes) {
+        return false;
+      }
       const decoded = decode(encoded, params);
       if (isFailure(decoded)) return false;
       const N = 2 ** decoded.memCost;

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { constantTimeEqual } from '../compare.ts';
 import type { HashFamily } from '../types.ts';
-import { decodeBase64, defineFamily, malformed } from './phc.ts';
+import { decodeBase64, defineFamily, malformed } from '../family-kit.ts';
 
 interface LdapHash {
   digest: Buffer;
