@@ -76,12 +76,20 @@ export async function importPatients(
   const work = async (tx: DbOrTx, writeLog: boolean) => {
     let batch: SourceRow[] = [];
     let pending: Promise<void> = Promise.resolve();
+    let applied = 0;
     const apply = async (prepared: PreparedBatch) => {
       // A batch's patients, credentials and log entries commit together or not at all.
       await tx.transaction(async (btx) => {
+        // A batch lost to a crash is simply imported again (the run is idempotent), so a commit need
+        // not wait for its WAL flush.
+        await btx.execute(sql`set local synchronous_commit = off`);
         await applyBatch(btx, runId, prepared, options, cohortIds);
         if (writeLog) await writeEntries(btx, runId, prepared.entries);
       });
+      // The planner's picture of a table that grows by a million rows goes stale fast; without it the
+      // per-batch lookups turn into scans and the run slows as it goes.
+      applied += 1;
+      if (applied % 25 === 0) await tx.execute(sql`analyze patients`);
       for (const entry of prepared.entries) {
         summary.rows += 1;
         summary.byOutcome[entry.outcome] = (summary.byOutcome[entry.outcome] ?? 0) + 1;
