@@ -100,7 +100,12 @@ export function createPatientSignIn(deps: PatientSignInDeps) {
       );
       return ok ? 'local' : false;
     }
-    if (!deps.legacyVerifier) return false;
+    if (!deps.legacyVerifier) {
+      // No password on file and no one to ask: spend a verification's time all the same, so the answer
+      // does not tell that this account exists without a password.
+      await verifyDummyPassword(password);
+      return false;
+    }
     const verdict = await deps.legacyVerifier.verify({
       legacyId: candidate.patient.legacyId,
       identifier,
