@@ -309,9 +309,11 @@ async function applyBatch(
   );
   const ownersOf = async (column: 'email_normalized' | 'phone' | 'new_platform_id', keys: string[]) =>
     keys.length
-      ? queryRows<{ key: string | null; legacyId: string }>(
+      ? queryRows<{ key: string | null; ids: string[] }>(
           tx,
-          sql`select ${sql.identifier(column)} as key, legacy_id as "legacyId" from patients where ${sql.identifier(column)} = any(${pgArray(keys)}::text[])`,
+          // Two owners per value are enough to tell "someone else has it", however many share it.
+          sql`select ${sql.identifier(column)} as key, (array_agg(legacy_id))[1:2] as ids from patients
+              where ${sql.identifier(column)} = any(${pgArray(keys)}::text[]) group by 1`,
         )
       : [];
   const emailOwners = await ownersOf('email_normalized', emails);
@@ -323,9 +325,9 @@ async function applyBatch(
       { id: e.id, fingerprint: e.import_fingerprint, runId: e.import_run_id },
     ]),
   );
-  const owners = (rows: { key: string | null; legacyId: string }[]) => {
+  const owners = (rows: { key: string | null; ids: string[] }[]) => {
     const map = new Map<string, Set<string>>();
-    for (const r of rows) if (r.key) map.set(r.key, (map.get(r.key) ?? new Set()).add(r.legacyId));
+    for (const r of rows) if (r.key) map.set(r.key, new Set(r.ids));
     return map;
   };
   const emailMap = owners(emailOwners);
@@ -340,7 +342,9 @@ async function applyBatch(
   };
   const writes: Write[] = [];
   const unchangedIds: string[] = [];
-  const crossFlags: { legacyIds: string[]; flag: FlagReason }[] = [];
+  // Values now shared by two accounts or more: every account holding one is flagged, once.
+  const sharedEmails = new Set<string>();
+  const sharedPhones = new Set<string>();
   for (const candidate of candidates) {
     const { patient, flags, entry } = candidate;
     const previous = existingById.get(patient.legacyId);
@@ -362,11 +366,11 @@ async function applyBatch(
     const sameNp = others(npMap, patient.newPlatformId);
     if (sameEmail.length) {
       flags.push('duplicate_email');
-      crossFlags.push({ legacyIds: sameEmail, flag: 'duplicate_email' });
+      sharedEmails.add(patient.emailNormalized!);
     }
     if (samePhone.length) {
       flags.push('duplicate_phone');
-      crossFlags.push({ legacyIds: samePhone, flag: 'duplicate_phone' });
+      sharedPhones.add(patient.phone!);
     }
     if (sameNp.length) {
       // The new platform's id must point at one patient: keep the first, leave this one unlinked.
@@ -441,9 +445,13 @@ async function applyBatch(
         where patient_credentials.origin = 'legacy'`);
     }
   }
-  for (const { legacyIds: ids, flag } of crossFlags) {
+  for (const [column, flag, values] of [
+    ['email_normalized', 'duplicate_email', sharedEmails],
+    ['phone', 'duplicate_phone', sharedPhones],
+  ] as const) {
+    if (values.size === 0) continue;
     await tx.execute(
-      sql`update patients set flags = array_append(flags, ${flag}) where legacy_id = any(${pgArray(ids)}::text[]) and not (${flag} = any(flags))`,
+      sql`update patients set flags = array_append(flags, ${flag}) where ${sql.identifier(column)} = any(${pgArray([...values])}::text[]) and not (${flag} = any(flags))`,
     );
   }
 }

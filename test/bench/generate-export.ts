@@ -25,8 +25,9 @@ export async function generateExport(file: string, rows: number): Promise<void> 
   for (let i = 1; i <= rows; i++) {
     const id = `B${String(i).padStart(8, '0')}`;
     const dirty = i % 50;
+    // Dirty kind 2 shares the previous row's address: the pairs a real export has.
     const email =
-      dirty === 1 ? 'not-an-email' : dirty === 2 ? `dup${i % 1000}@example.org` : `patient${i}@example.org`;
+      dirty === 1 ? 'not-an-email' : dirty === 2 ? `patient${i - 1}@example.org` : `patient${i}@example.org`;
     // Unique, valid US numbers (exchange 200-999, line 0000-9999) across a few area codes.
     const phone =
       i % 3 === 0
