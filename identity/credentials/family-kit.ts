@@ -154,7 +154,7 @@ export function checkScrypt(params: ScryptParams): Failure | null {
 }
 
 /** scrypt on the libuv thread pool, with maxmem sized to exactly what the (bounded) parameters need. */
-export function deriveScrypt(password: string, salt: Buffer, keylen: number, params: ScryptParams) {
+export function deriveScrypt(password: string | Buffer, salt: Buffer, keylen: number, params: ScryptParams) {
   const { N, r, p } = params;
   const options: ScryptOptions = {
     N,

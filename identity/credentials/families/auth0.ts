@@ -7,28 +7,18 @@
 // bcrypt, argon2 and LDAP are checked here rather than through their own families: Auth0 lets an export
 // re-encode the password (`password.encoding`) and salt a bcrypt input, which a string-password
 // HashFamily.verify cannot express, and Auth0's LDAP accepts {SHA384}/{SSHA384} besides the six schemes.
-import { createHash, createHmac, pbkdf2, scrypt, type ScryptOptions } from 'node:crypto';
+import { createHash, createHmac, pbkdf2 } from 'node:crypto';
 import { promisify } from 'node:util';
 import { verify as argon2Verify } from '@node-rs/argon2';
 import bcrypt from 'bcrypt';
 import { bounds } from '../bounds.ts';
 import { constantTimeEqual } from '../compare.ts';
+import { deriveScrypt } from '../family-kit.ts';
 import type { HashFamily, ParseOutcome } from '../types.ts';
 
 const NAME = 'auth0_custom';
 
 const pbkdf2Async = promisify(pbkdf2);
-
-function scryptAsync(
-  password: Buffer,
-  salt: Buffer,
-  keylen: number,
-  options: ScryptOptions,
-): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scrypt(password, salt, keylen, options, (error, key) => (error ? reject(error) : resolve(key)));
-  });
-}
 
 const ALGORITHMS = new Set([
   'argon2',
@@ -574,13 +564,7 @@ async function check(planned: Plan, password: Buffer): Promise<boolean> {
     }
     case 'scrypt': {
       const { N, r, p } = planned;
-      // OpenSSL counts the V array as 128·r·(N + 2) and B as 128·r·p; parse bounded all three.
-      const derived = await scryptAsync(password, planned.salt, planned.expected.length, {
-        N,
-        r,
-        p,
-        maxmem: 128 * r * (N + 2 + p),
-      });
+      const derived = await deriveScrypt(password, planned.salt, planned.expected.length, { N, r, p });
       return constantTimeEqual(derived, planned.expected);
     }
     case 'bcrypt':

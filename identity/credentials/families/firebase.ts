@@ -3,25 +3,15 @@
 // IV = 0) applied to the project's signer key. The hash and the per-user salt come from the export row;
 // the signer key, salt separator, rounds and mem_cost are the project's hash config (`--hash-config`),
 // which the importer merges into `params`.
-import { createCipheriv, scrypt, type ScryptOptions } from 'node:crypto';
+import { createCipheriv } from 'node:crypto';
 import { bounds } from '../bounds.ts';
 import { constantTimeEqual } from '../compare.ts';
+import { deriveScrypt } from '../family-kit.ts';
 import type { HashFamily, HashParams, ParseOutcome } from '../types.ts';
 
 const NAME = 'firebase_scrypt';
 const DERIVED_KEY_BYTES = 64;
 const MAX_MEM_COST = Math.log2(bounds.scrypt.maxN);
-
-function scryptAsync(
-  password: string,
-  salt: Buffer,
-  keylen: number,
-  options: ScryptOptions,
-): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scrypt(password, salt, keylen, options, (error, key) => (error ? reject(error) : resolve(key)));
-  });
-}
 
 /**
  * Strict base64: the CLI export writes the standard alphabet, the Admin SDK the URL-safe one, so both
@@ -117,13 +107,7 @@ export const firebaseFamilies: HashFamily[] = [
       const N = 2 ** decoded.memCost;
       const r = decoded.rounds;
       try {
-        const derived = await scryptAsync(password, decoded.salt, DERIVED_KEY_BYTES, {
-          N,
-          r,
-          p: 1,
-          // OpenSSL counts the V array as 128·r·(N + 2) and B as 128·r·p; both are bounded above.
-          maxmem: 128 * r * (N + 3),
-        });
+        const derived = await deriveScrypt(password, decoded.salt, DERIVED_KEY_BYTES, { N, r, p: 1 });
         const cipher = createCipheriv('aes-256-ctr', derived.subarray(0, 32), Buffer.alloc(16));
         const computed = Buffer.concat([cipher.update(decoded.signerKey), cipher.final()]);
         return constantTimeEqual(computed, decoded.hash);
