@@ -286,6 +286,7 @@ export function buildCli(): Command {
           }
           await withServices(async (services) => {
             const bar = progressBar(process.stderr);
+            const started = performance.now();
             const summary = await importPatients(
               { db: services.database.db, cipher: services.cipher },
               {
@@ -300,7 +301,10 @@ export function buildCli(): Command {
                 onProgress: bar.update,
               },
             ).finally(bar.done);
-            console.log(formatImportSummary(summary));
+            const seconds = (performance.now() - started) / 1000;
+            console.log(
+              formatImportSummary(summary, { seconds, peakRssMb: process.resourceUsage().maxRSS / 1024 }),
+            );
           });
         },
       ),

@@ -4,7 +4,10 @@ import type { ReadProgress } from './read-sources.ts';
 
 const outcomes = ['imported', 'updated', 'unchanged', 'flagged', 'skipped'] as const;
 
-export function formatImportSummary(summary: ImportSummary): string {
+export function formatImportSummary(
+  summary: ImportSummary,
+  resources?: { seconds: number; peakRssMb: number },
+): string {
   const n = (value: number) => value.toLocaleString('en-US');
   const lines = [
     summary.dryRun
@@ -21,6 +24,13 @@ export function formatImportSummary(summary: ImportSummary): string {
   if (reasons.length > 0) {
     lines.push('', `  ${'outcome/reason'.padEnd(40)}${'rows'.padStart(10)}`, `  ${'-'.repeat(50)}`);
     for (const [key, count] of reasons) lines.push(`  ${key.padEnd(40)}${n(count).padStart(10)}`);
+  }
+  if (resources) {
+    const rate = Math.round(summary.rows / Math.max(resources.seconds, 0.001));
+    lines.push(
+      '',
+      `Took ${resources.seconds.toFixed(1)} s (${n(rate)} rows/s); peak memory ${Math.round(resources.peakRssMb)} MB.`,
+    );
   }
   if (!summary.dryRun && ((summary.byOutcome.flagged ?? 0) > 0 || (summary.byOutcome.skipped ?? 0) > 0)) {
     lines.push(
