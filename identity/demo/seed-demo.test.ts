@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { cohorts, patientCredentials, patients, staff } from '../../db/schema/index.ts';
 import { verifyAuditChain } from '../../db/audit.ts';
+import { verifyHash } from '../credentials/index.ts';
+import { closeOffThreadPool } from '../credentials/offthread.ts';
 import { createFieldCipher } from '../encryption.ts';
 import { createStaffService } from '../staff/staff-service.ts';
 import { openTestDatabase, type TestDatabase } from '../../test/support/db.ts';
@@ -18,6 +20,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await database?.close();
+  await closeOffThreadPool();
 });
 
 describe('legacy hash encodings made for the demo', () => {
@@ -77,6 +80,15 @@ describe('seedDemo', () => {
       .select({ n: sql<number>`count(*)::int` })
       .from(patientCredentials);
     expect(credentials?.n).toBe(60 - withoutPassword);
+    // Every seeded legacy password verifies through the family the detector chose.
+    const seeded = await database.db
+      .select()
+      .from(patientCredentials)
+      .where(eq(patientCredentials.usable, true));
+    for (const family of new Set(seeded.map((c) => c.family))) {
+      const sample = seeded.find((c) => c.family === family)!;
+      expect(await verifyHash(family, sample.encoded, DEMO_PASSWORD), family).toBe(true);
+    }
     const duplicates = await database.db
       .select({ legacyId: patients.legacyId })
       .from(patients)

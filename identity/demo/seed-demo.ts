@@ -4,6 +4,7 @@ import { eq } from 'drizzle-orm';
 import { appendAudit } from '../../db/audit.ts';
 import type { Db } from '../../db/client.ts';
 import { cohorts, patientCredentials, patients, type NewPatient } from '../../db/schema/index.ts';
+import { detectHash } from '../credentials/index.ts';
 import type { StaffService } from '../staff/staff-service.ts';
 import { generateTotpSecret } from '../staff/totp.ts';
 import { buildHashPool, DEMO_PASSWORD, type LegacyFamily } from './legacy-hashes.ts';
@@ -222,7 +223,12 @@ export async function seedDemo(deps: {
         if (family === 'unknown')
           return [{ patientId: id, family: 'unknown', encoded: 'xyz$9$totally-unknown', usable: false }];
         const choices = pool[family];
-        return [{ patientId: id, family, encoded: choices[(start + j) % choices.length]! }];
+        const encoded = choices[(start + j) % choices.length]!;
+        // The stored family is what the detector reads from the encoding, as an import would store it.
+        const detected = detectHash(encoded);
+        if (!detected.ok)
+          throw new Error(`the demo's ${family} sample is not recognised: ${detected.detail}`);
+        return [{ patientId: id, family: detected.family, encoded }];
       });
       if (credentials.length > 0) await tx.insert(patientCredentials).values(credentials);
     }
