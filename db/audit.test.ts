@@ -1,19 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { asc } from 'drizzle-orm';
 import { appendAudit, GENESIS_HASH, verifyAuditChain } from './audit.ts';
 import { auditEvents } from './schema/index.ts';
-import { openTestDatabase, tamper, type TestDatabase } from '../test/support/db.ts';
+import { tamper, privateTestDatabase } from '../test/support/db.ts';
 
-let database: TestDatabase;
-beforeAll(async () => {
-  database = await openTestDatabase();
-});
-afterAll(async () => {
-  await database?.close();
-});
-beforeEach(async () => {
-  await database.reset();
-});
+const database = privateTestDatabase();
 
 async function seedChain(n: number) {
   for (let i = 1; i <= n; i++) {

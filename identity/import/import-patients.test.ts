@@ -2,26 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { asc, eq, sql } from 'drizzle-orm';
 import { importRows, importRuns, patientCredentials, patients } from '../../db/schema/index.ts';
-import { openTestDatabase, type TestDatabase } from '../../test/support/db.ts';
+import { privateTestDatabase } from '../../test/support/db.ts';
 import { createFieldCipher } from '../encryption.ts';
 import { importPatients, type ImportOptions } from './import-patients.ts';
 
 const fixture = path.resolve(import.meta.dirname, '../../test/fixtures/legacy-export-sample.csv');
 const cipher = createFieldCipher(randomBytes(32).toString('base64url'));
-let database: TestDatabase;
-
-beforeAll(async () => {
-  database = await openTestDatabase();
-});
-afterAll(async () => {
-  await database?.close();
-});
-beforeEach(async () => {
-  await database.reset();
-});
+const database = privateTestDatabase();
 
 function run(file: string, extra: Partial<ImportOptions> = {}) {
   return importPatients(

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { createDb, type DatabaseHandle } from '../../db/client.ts';
 
@@ -73,5 +73,30 @@ export async function tamper(database: DatabaseHandle, statement: string) {
   await database.db.transaction(async (tx) => {
     await tx.execute(sql.raw(`SET LOCAL session_replication_role = replica`));
     await tx.execute(sql.raw(statement));
+  });
+}
+
+/**
+ * A private database for this test file: opened before its tests, closed after them, and emptied
+ * before each test unless `reset: false`. Use it at the top level of a test file.
+ */
+export function privateTestDatabase(options: { reset?: boolean } = {}): TestDatabase {
+  let opened: TestDatabase | undefined;
+  beforeAll(async () => {
+    opened = await openTestDatabase();
+  });
+  afterAll(async () => {
+    await opened?.close();
+  });
+  if (options.reset !== false) {
+    beforeEach(async () => {
+      await opened!.reset();
+    });
+  }
+  return new Proxy({} as TestDatabase, {
+    get(_target, key) {
+      if (!opened) throw new Error('the test database opens in beforeAll: use it inside a hook or a test');
+      return Reflect.get(opened, key) as unknown;
+    },
   });
 }
