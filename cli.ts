@@ -125,8 +125,8 @@ export function buildCli(): Command {
             logger.info({ signal }, 'shutting down');
             void running.close().then(() => process.exit(0));
           };
-          process.once('SIGTERM', () => stop('SIGTERM'));
-          process.once('SIGINT', () => stop('SIGINT'));
+          process.on('SIGTERM', () => stop('SIGTERM'));
+          process.on('SIGINT', () => stop('SIGINT'));
         } catch (error) {
           await services.database.close();
           throw error;
@@ -145,11 +145,14 @@ export function buildCli(): Command {
         await services.database.ping();
         // No job kinds exist yet; the loop only proves the process lives and stops cleanly.
         const heartbeat = setInterval(() => logger.debug('worker idle'), 30_000);
-        logger.info('worker ready');
-        await new Promise<void>((resolve) => {
-          process.once('SIGTERM', () => resolve());
-          process.once('SIGINT', () => resolve());
+        // Listening before announcing readiness, and for every signal (not once): a second SIGTERM
+        // during shutdown must not kill the worker half-way.
+        const stopped = new Promise<void>((resolve) => {
+          process.on('SIGTERM', () => resolve());
+          process.on('SIGINT', () => resolve());
         });
+        logger.info('worker ready');
+        await stopped;
         clearInterval(heartbeat);
         await services.database.close();
         logger.info('worker stopped');

@@ -212,8 +212,10 @@ describe('causeway CLI', () => {
       });
     });
     child.kill('SIGTERM');
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    expect(code).toBe(0);
+    const exit = await new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    expect(exit, out).toEqual({ code: 0, signal: null });
     expect(out).toContain('"msg":"worker stopped"');
   });
 
