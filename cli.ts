@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js';
+import { ZodError } from 'zod';
 import { verifyAuditChain } from './db/audit.ts';
 import { staffRoles } from './identity/staff/staff-service.ts';
 import { seedDemo, DEMO_PASSWORD, type DemoResult } from './identity/demo/seed-demo.ts';
@@ -12,8 +13,11 @@ import { isValidTimeZone } from './identity/import/normalize-row.ts';
 import type { ImportFormat } from './identity/import/read-sources.ts';
 import { ConfigError, loadConfig } from './infra/env.ts';
 import { createLogger } from './infra/logger.ts';
-import { createApp, createServices, listen, loadBuild } from './server.ts';
-import type { AppServices } from './app/services.server.ts';
+import { addOidc, createApp, createServices, listen, loadBuild } from './server.ts';
+import type { CoreServices } from './app/services.server.ts';
+import { addClient, listClients, removeClient } from './identity/oidc/clients.ts';
+import { ensureKeys, rotateCookieKey, rotateSigningKey } from './identity/oidc/keys.ts';
+import { ensureStandinClient, startStandin } from './standin/relying-party.ts';
 
 /** A command's failure is one line on stderr and exit code 1. */
 class CliError extends Error {}
@@ -31,9 +35,11 @@ function run<A extends unknown[]>(action: (...args: A) => Promise<void>) {
       const message =
         error instanceof ConfigError || error instanceof CliError
           ? error.message
-          : undefinedTable
-            ? 'causeway: the database has no tables yet: run "causeway db migrate" first'
-            : `causeway: ${error instanceof Error ? error.message : String(error)}`;
+          : error instanceof ZodError
+            ? `causeway: ${error.issues.map((i) => i.message).join('; ')}`
+            : undefinedTable
+              ? 'causeway: the database has no tables yet: run "causeway db migrate" first'
+              : `causeway: ${error instanceof Error ? error.message : String(error)}`;
       process.stderr.write(
         `${message.startsWith('causeway') || message.startsWith('Causeway') ? message : `causeway: ${message}`}\n`,
       );
@@ -43,7 +49,7 @@ function run<A extends unknown[]>(action: (...args: A) => Promise<void>) {
 }
 
 /** Opens the configured database for a one-shot command and always closes it. */
-async function withServices<T>(work: (services: AppServices) => Promise<T>): Promise<T> {
+async function withServices<T>(work: (services: CoreServices) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const services = await createServices(config, createLogger({ level: 'warn' }));
   try {
@@ -110,25 +116,48 @@ export function buildCli(): Command {
       run(async (options: { port?: number; migrate?: boolean; demo?: boolean }) => {
         const config = loadConfig();
         const logger = createLogger({ level: config.logLevel });
-        const services = await createServices(config, logger);
+        const core = await createServices(config, logger);
         try {
-          if (options.migrate || options.demo) await services.database.migrate();
+          if (options.migrate || options.demo) await core.database.migrate();
           if (options.demo)
-            printDemo(await seedDemo({ db: services.database.db, staff: services.staff }), config.publicUrl);
+            printDemo(await seedDemo({ db: core.database.db, staff: core.staff }), config.publicUrl);
+          const services = await addOidc(core);
           const app = createApp({ services, build: await loadBuild() });
           const running = await listen(app, services, options.port ?? config.port, config.host);
           logger.info({ url: running.url }, 'serving');
           console.log(
             `Causeway is running at ${config.publicUrl} (staff console: ${config.publicUrl}/staff). Press Ctrl+C to stop.`,
           );
+          let standin: { close(): Promise<void> } | undefined;
+          if (options.demo) {
+            const standinUrl = new URL(config.publicUrl);
+            standinUrl.port = String(config.standinPort);
+            const client = await ensureStandinClient({
+              db: core.database.db,
+              cipher: core.cipher,
+              dataDir: config.dataDir,
+              url: standinUrl.origin,
+            });
+            await services.oidc.refresh();
+            standin = await startStandin({
+              issuer: services.oidc.issuer,
+              client,
+              port: config.standinPort,
+              host: config.host,
+              publicUrl: standinUrl.origin,
+            });
+            console.log(
+              `The stand-in new platform is at ${standinUrl.origin}: sign in there to walk the whole path.`,
+            );
+          }
           const stop = (signal: string) => {
             logger.info({ signal }, 'shutting down');
-            void running.close().then(() => process.exit(0));
+            void Promise.all([running.close(), standin?.close()]).then(() => process.exit(0));
           };
           process.on('SIGTERM', () => stop('SIGTERM'));
           process.on('SIGINT', () => stop('SIGINT'));
         } catch (error) {
-          await services.database.close();
+          await core.database.close();
           throw error;
         }
       }),
@@ -311,6 +340,127 @@ export function buildCli(): Command {
           });
         },
       ),
+    );
+
+  const clients = program
+    .command('clients')
+    .description('Relying parties (the new platform) that sign patients in here.');
+  const collect = (value: string, previous: string[] = []) => [...previous, value];
+  clients
+    .command('add')
+    .description('Register a relying party; prints its client id, and its secret once.')
+    .requiredOption('--name <name>', 'the name patients see on the consent screen')
+    .requiredOption('--redirect-uri <uri>', 'an exact redirect URI (repeat for several)', collect)
+    .option('--post-logout-redirect-uri <uri>', 'where sign-out may return (repeat for several)', collect)
+    .option('--initiate-login-uri <uri>', "the client's third-party-initiated login URL")
+    .addOption(
+      new Option('--type <type>', 'confidential (has a secret) or public (PKCE only)')
+        .choices(['confidential', 'public'])
+        .makeOptionMandatory(),
+    )
+    .option('--first-party', 'the new platform itself: patients are not asked to consent')
+    .action(
+      run(
+        async (options: {
+          name: string;
+          redirectUri: string[];
+          postLogoutRedirectUri?: string[];
+          initiateLoginUri?: string;
+          type: 'confidential' | 'public';
+          firstParty?: boolean;
+        }) => {
+          await withServices(async (services) => {
+            const created = await addClient(services.database.db, services.cipher, {
+              name: options.name,
+              redirectUris: options.redirectUri,
+              postLogoutRedirectUris: options.postLogoutRedirectUri ?? [],
+              initiateLoginUri: options.initiateLoginUri,
+              type: options.type,
+              firstParty: Boolean(options.firstParty),
+            });
+            console.log(
+              [
+                `Registered "${options.name}".`,
+                `  Issuer:        ${services.config.publicUrl}/oidc`,
+                `  Client id:     ${created.clientId}`,
+                created.clientSecret
+                  ? `  Client secret: ${created.clientSecret}   (shown once: store it in the new platform's secret store now)`
+                  : '  No secret: a public client proves itself with PKCE.',
+              ].join('\n'),
+            );
+          });
+        },
+      ),
+    );
+  clients
+    .command('list')
+    .description('List registered relying parties (never their secrets).')
+    .action(
+      run(async () => {
+        await withServices(async (services) => {
+          const rows = await listClients(services.database.db);
+          if (rows.length === 0) {
+            console.log('No clients yet. Add one with "causeway clients add".');
+            return;
+          }
+          for (const c of rows)
+            console.log(
+              [
+                `${c.clientId}  ${c.name}  (${c.type}${c.firstParty ? ', first-party' : ''})`,
+                ...c.redirectUris.map((u) => `    redirect: ${u}`),
+                ...c.postLogoutRedirectUris.map((u) => `    after sign-out: ${u}`),
+                ...(c.initiateLoginUri ? [`    initiate login: ${c.initiateLoginUri}`] : []),
+              ].join('\n'),
+            );
+        });
+      }),
+    );
+  clients
+    .command('remove')
+    .description('Remove a relying party and revoke everything issued to it.')
+    .argument('<client-id>')
+    .action(
+      run(async (clientId: string) => {
+        await withServices(async (services) => {
+          if (!(await removeClient(services.database.db, clientId)))
+            fail(`causeway: no client with the id ${clientId} (see "causeway clients list")`);
+          console.log(`Removed ${clientId}; its grants and tokens are revoked.`);
+        });
+      }),
+    );
+
+  const keys = program.command('keys').description('Signing and cookie keys of the OIDC provider.');
+  keys
+    .command('rotate')
+    .description(
+      'Add a new signing key: published at once, signing after OIDC_KEY_PUBLISH_MINUTES; the old key stays published until its tokens expire.',
+    )
+    .option('--cookies', 'rotate the cookie keys instead (the newest signs; the previous two still verify)')
+    .action(
+      run(async (options: { cookies?: boolean }) => {
+        await withServices(async (services) => {
+          const { db } = services.database;
+          await ensureKeys(db, services.cipher);
+          if (options.cookies) {
+            const kid = await rotateCookieKey(db, services.cipher);
+            console.log(`New cookie key ${kid} signs from now; running servers pick it up within a minute.`);
+            return;
+          }
+          const result = await rotateSigningKey(db, services.cipher, {
+            publishLeadMs: services.config.oidc.keyPublishLeadMs,
+          });
+          console.log(
+            [
+              `New signing key ${result.kid} is published now and signs from ${result.signsFrom.toISOString()}.`,
+              result.retiring.length
+                ? `Retiring ${result.retiring.join(', ')} then; it stays published until the tokens it signed expire.`
+                : '',
+            ]
+              .filter(Boolean)
+              .join('\n'),
+          );
+        });
+      }),
     );
 
   const audit = program.command('audit').description('The audit log.');

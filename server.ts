@@ -12,12 +12,16 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import helmet from 'helmet';
 import type { CountryCode } from 'libphonenumber-js';
 import { pinoHttp } from 'pino-http';
-import type { AppServices } from './app/services.server.ts';
+import type { AppServices, CoreServices } from './app/services.server.ts';
 import { createDb } from './db/client.ts';
 import { createFieldCipher } from './identity/encryption.ts';
 import { closeOffThreadPool } from './identity/credentials/offthread.ts';
 import { createLegacyVerifier } from './identity/legacy-verify.ts';
+import { createOidc } from './identity/oidc/provider.ts';
+import { createPatientSessions } from './identity/patient-sessions.ts';
 import { createPatientSignIn } from './identity/patient-sign-in.ts';
+import { createSignInGuard } from './identity/sign-in-guard.ts';
+import { createPatientWelcome } from './identity/patient-welcome.ts';
 import { createStaffService } from './identity/staff/staff-service.ts';
 import type { Config } from './infra/env.ts';
 import { CSRF_COOKIE, csrfTokenFor } from './infra/csrf.ts';
@@ -28,8 +32,8 @@ import { sanitizePath } from './infra/redact.ts';
 const root = path.dirname(fileURLToPath(import.meta.url));
 export const buildDir = path.join(root, 'build');
 
-/** Opens the database and wires every service once. */
-export async function createServices(config: Config, logger?: Logger): Promise<AppServices> {
+/** Opens the database and wires every service once (the OIDC provider comes with `addOidc`). */
+export async function createServices(config: Config, logger?: Logger): Promise<CoreServices> {
   const log = logger ?? createLogger({ level: config.logLevel });
   const database = await createDb({
     url: config.databaseUrl,
@@ -44,7 +48,7 @@ export function wireServices(
   database: AppServices['database'],
   logger: Logger,
   options: { now?: () => Date } = {},
-): AppServices {
+): CoreServices {
   const metrics = createMetrics();
   const cipher = createFieldCipher(config.secrets.DATA_ENCRYPTION_KEY);
   const staff = createStaffService({
@@ -61,17 +65,53 @@ export function wireServices(
         onCall: (outcome) => metrics.legacyVerifyCalls.inc({ outcome }),
       })
     : null;
+  const signInGuard = createSignInGuard({
+    db: database.db,
+    secret: config.secrets.SESSION_SECRET,
+    attemptsPerAddress: config.signInLimits.attemptsPerAddress,
+    failuresPerIdentifier: config.signInLimits.failuresPerIdentifier,
+    lockMs: config.signInLimits.lockMs,
+  });
+  const patientSessions = createPatientSessions({
+    db: database.db,
+    ttlMs: config.patientSessionMs,
+    now: options.now,
+  });
   const patientSignIn = createPatientSignIn({
     db: database.db,
     defaultRegion: config.phoneDefaultRegion as CountryCode,
     legacyVerifier,
+    guard: signInGuard,
     now: options.now,
     onOutcome: (outcome, family, seconds) => {
       metrics.patientSignIns.inc({ outcome });
       if (family) metrics.passwordVerifySeconds.observe({ family }, seconds);
     },
   });
-  return { config, database, logger, metrics, cipher, staff, patientSignIn };
+  return {
+    config,
+    database,
+    logger,
+    metrics,
+    cipher,
+    staff,
+    patientSignIn,
+    signInGuard,
+    patientSessions,
+    patientWelcome: createPatientWelcome({ db: database.db, now: options.now }),
+  };
+}
+
+/** Starts the OIDC provider (its keys live in the database, so this comes after migrations). */
+export async function addOidc(core: CoreServices): Promise<AppServices> {
+  const oidc = await createOidc({
+    db: core.database.db,
+    cipher: core.cipher,
+    config: core.config,
+    logger: core.logger,
+    sessions: core.patientSessions,
+  });
+  return { ...core, oidc };
 }
 
 export async function loadBuild(): Promise<ServerBuild> {
@@ -87,11 +127,9 @@ export async function loadBuild(): Promise<ServerBuild> {
 export interface AppOptions {
   services: AppServices;
   build: ServerBuild;
-  /** Mounts the OIDC provider at /oidc when it exists (a later issue); nothing is mounted otherwise. */
-  mountOidc?: (app: express.Express) => void;
 }
 
-export function createApp({ services, build, mountOidc }: AppOptions): express.Express {
+export function createApp({ services, build }: AppOptions): express.Express {
   const { config, logger, metrics, database } = services;
   const app = express();
   app.disable('x-powered-by');
@@ -140,6 +178,8 @@ export function createApp({ services, build, mountOidc }: AppOptions): express.E
     res.locals.cspNonce = randomBytes(16).toString('base64');
     next();
   });
+  // Registered relying parties' origins, read per response so a new client counts at once.
+  const formActionOrigins = () => services.oidc.formActionOrigins().join(' ');
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -151,7 +191,8 @@ export function createApp({ services, build, mountOidc }: AppOptions): express.E
           imgSrc: ["'self'", 'data:'],
           fontSrc: ["'self'"],
           connectSrc: ["'self'"],
-          formAction: ["'self'"],
+          // Sign-in forms end in a redirect to the relying party: browsers hold redirects to form-action.
+          formAction: ["'self'", formActionOrigins],
           frameAncestors: ["'none'"],
           baseUri: ["'self'"],
           objectSrc: ["'none'"],
@@ -198,8 +239,11 @@ export function createApp({ services, build, mountOidc }: AppOptions): express.E
     }),
   );
 
-  // The seam for the OIDC provider: mounted before any body parser or CSRF check, as it needs.
-  mountOidc?.(app);
+  // The OIDC provider: mounted before any body parser or CSRF check, as it needs (it checks its own
+  // forms, and its token endpoints are called by relying parties, not browsers).
+  app.use('/oidc', (req, res) => {
+    void services.oidc.handle(req, res);
+  });
 
   // A state change must come from our own pages: refuse cross-site form posts before they reach
   // an action (each action also checks the CSRF token).
@@ -249,8 +293,10 @@ export function createApp({ services, build, mountOidc }: AppOptions): express.E
       createRequestHandler({
         build,
         mode: config.env === 'production' ? 'production' : 'development',
-        getLoadContext: (_req, res) => ({
+        getLoadContext: (req, res) => ({
           services,
+          node: { req, res },
+          clientAddress: req.ip,
           cspNonce: res.locals.cspNonce as string,
           csrfToken: res.locals.csrfToken as string,
           requestId: res.locals.requestId as string,
@@ -322,6 +368,7 @@ export async function listen(
           // Requests still running after 10 s are cut so shutdown always ends.
           setTimeout(() => server.closeAllConnections(), 10_000).unref();
         });
+        services.oidc.close();
         await services.database.close();
         await closeOffThreadPool();
       })();

@@ -1,4 +1,5 @@
 // What the server hands every loader and action through Remix's load context.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../infra/env.ts';
 import type { Logger } from '../infra/logger.ts';
 import type { Metrics } from '../infra/metrics.ts';
@@ -6,6 +7,13 @@ import type { DatabaseHandle } from '../db/client.ts';
 import type { FieldCipher } from '../identity/encryption.ts';
 import type { PatientSignIn } from '../identity/patient-sign-in.ts';
 import type { ActiveStaffSession, StaffService } from '../identity/staff/staff-service.ts';
+import type { Oidc } from '../identity/oidc/provider.ts';
+import type { PatientSessions } from '../identity/patient-sessions.ts';
+import type { SignInGuard } from '../identity/sign-in-guard.ts';
+import type { PatientWelcome } from '../identity/patient-welcome.ts';
+
+/** Everything but the OIDC provider: what one-shot commands need. */
+export type CoreServices = Omit<AppServices, 'oidc'>;
 
 export interface AppServices {
   config: Config;
@@ -16,6 +24,10 @@ export interface AppServices {
   cipher: FieldCipher;
   staff: StaffService;
   patientSignIn: PatientSignIn;
+  signInGuard: SignInGuard;
+  patientSessions: PatientSessions;
+  patientWelcome: PatientWelcome;
+  oidc: Oidc;
 }
 
 declare module '@remix-run/node' {
@@ -26,6 +38,10 @@ declare module '@remix-run/node' {
     /** The form token that matches this browser's CSRF cookie. */
     csrfToken: string;
     requestId: string;
+    /** The Node request and response (the OIDC provider reads its interaction cookie from them). */
+    node: { req: IncomingMessage; res: ServerResponse };
+    /** The caller's network address (after trusted proxies), for rate limits. */
+    clientAddress: string | undefined;
     /** The staff session behind this request, looked up once (set by requireStaff). */
     staffSession?: Promise<ActiveStaffSession | null>;
   }

@@ -8,6 +8,7 @@ import { patientCredentials, patients, type Patient } from '../db/schema/index.t
 import { verifyHash } from './credentials/index.ts';
 import { bounds } from './credentials/bounds.ts';
 import type { LegacyVerifier } from './legacy-verify.ts';
+import type { SignInGuard } from './sign-in-guard.ts';
 import { hashPassword, verifyDummyPassword } from './passwords.ts';
 
 export type PatientSignInFailure =
@@ -15,18 +16,23 @@ export type PatientSignInFailure =
   | 'invalid_credentials'
   /** Two accounts share the identifier and the password did not pick exactly one: same answer plus help. */
   | 'ambiguous_account'
+  /** The account is locked by staff: the patient is sent to support. */
   | 'locked'
   /** Too many verifications in flight: answer 429 with Retry-After rather than queue without bound. */
   | 'busy';
 
 export type PatientSignInResult =
   | { ok: true; patientId: string; amr: 'pwd' | 'legacy_pwd'; firstSignIn: boolean; upgraded: boolean }
-  | { ok: false; reason: PatientSignInFailure };
+  | { ok: false; reason: PatientSignInFailure }
+  /** Too many attempts from this address, or too many failures for this identifier (known or not). */
+  | { ok: false; reason: 'too_many_attempts'; retryAfterSeconds: number };
 
 export interface PatientSignInDeps {
   db: Db;
   defaultRegion: CountryCode;
   legacyVerifier?: LegacyVerifier | null;
+  /** Rate limits and the lock after repeated failures. */
+  guard?: SignInGuard | null;
   /** Verifications allowed at once before new attempts are turned away as `busy`. */
   maxConcurrent?: number;
   now?: () => Date;
@@ -166,8 +172,22 @@ export function createPatientSignIn(deps: PatientSignInDeps) {
   }
 
   return {
-    async signInWithPassword(input: { identifier: string; password: string }): Promise<PatientSignInResult> {
+    async signInWithPassword(input: {
+      identifier: string;
+      password: string;
+      /** The network address the attempt came from (for the per-address limit). */
+      address?: string;
+    }): Promise<PatientSignInResult> {
       if (inFlight >= limit) return { ok: false, reason: 'busy' };
+      const key = normalizeIdentifier(input.identifier, deps.defaultRegion);
+      const limitKey = key?.email ?? key?.phone ?? input.identifier.trim().toLowerCase();
+      if (deps.guard) {
+        const verdict = await deps.guard.admit(limitKey, input.address);
+        if (!verdict.ok) {
+          deps.onOutcome?.('too_many_attempts', null, 0);
+          return { ok: false, reason: 'too_many_attempts', retryAfterSeconds: verdict.retryAfterSeconds };
+        }
+      }
       inFlight += 1;
       const started = process.hrtime.bigint();
       let family: string | null = null;
@@ -182,9 +202,16 @@ export function createPatientSignIn(deps: PatientSignInDeps) {
           return finish({ ok: false, reason: 'invalid_credentials' });
         }
         const candidates = await findCandidates(input.identifier);
+        const failed = async () => {
+          await deps.guard?.failed(
+            limitKey,
+            candidates.map((c) => c.patient.id),
+          );
+        };
         if (candidates.length === 0) {
           await verifyDummyPassword(input.password);
           await audit('patient.sign_in_failed', null, { reason: 'unknown_identifier' });
+          await failed();
           return finish({ ok: false, reason: 'invalid_credentials' });
         }
         const verdicts = await Promise.all(
@@ -201,6 +228,7 @@ export function createPatientSignIn(deps: PatientSignInDeps) {
                 accounts: candidates.length,
                 accepted: accepted.length,
               });
+            await failed();
             return finish({ ok: false, reason: 'ambiguous_account' });
           }
           await audit('patient.sign_in_failed', candidates[0]!.patient.id, {
@@ -208,6 +236,7 @@ export function createPatientSignIn(deps: PatientSignInDeps) {
             family: candidates[0]!.family,
           });
           family = candidates[0]!.family;
+          await failed();
           return finish({ ok: false, reason: 'invalid_credentials' });
         }
         const { candidate, how } = accepted[0]!;
@@ -216,6 +245,7 @@ export function createPatientSignIn(deps: PatientSignInDeps) {
           await audit('patient.sign_in_failed', candidate.patient.id, { reason: 'locked' });
           return finish({ ok: false, reason: 'locked' });
         }
+        await deps.guard?.succeeded(limitKey, candidate.patient.id);
         const upgraded = await upgrade(candidate, input.password);
         const at = now();
         await db

@@ -61,6 +61,19 @@ const envSchema = z.object({
   LEGACY_VERIFY_TIMEOUT_MS: positiveInt.default(3_000),
   LEGACY_VERIFY_FAILURE_THRESHOLD: positiveInt.default(5),
   LEGACY_VERIFY_COOLDOWN_SECONDS: positiveInt.default(30),
+  NEW_PLATFORM_FHIR_BASE_URL: z
+    .string()
+    .url('must be a full URL such as https://fhir.example.org/r4')
+    .optional(),
+  OIDC_KEY_PUBLISH_MINUTES: z.coerce
+    .number({ invalid_type_error: 'must be a number of minutes' })
+    .min(0, 'must be 0 or more')
+    .default(15),
+  PATIENT_SESSION_HOURS: positiveInt.default(12),
+  SIGN_IN_ATTEMPTS_PER_ADDRESS: positiveInt.default(60),
+  SIGN_IN_FAILURES_PER_IDENTIFIER: positiveInt.default(10),
+  SIGN_IN_LOCK_MINUTES: positiveInt.default(15),
+  STANDIN_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 });
 
 export type TrustProxy = boolean | number | string[];
@@ -97,6 +110,20 @@ export interface Config {
     failureThreshold: number;
     cooldownMs: number;
   } | null;
+  oidc: {
+    /** The new platform's FHIR base, for the `fhirUser` claim. */
+    fhirBaseUrl: string | undefined;
+    /** How long a rotated signing key is published before it signs. */
+    keyPublishLeadMs: number;
+  };
+  patientSessionMs: number;
+  signInLimits: {
+    attemptsPerAddress: number;
+    failuresPerIdentifier: number;
+    lockMs: number;
+  };
+  /** Port of the stand-in new platform that `npm start` runs beside the portal. */
+  standinPort: number;
 }
 
 export class ConfigError extends Error {
@@ -190,6 +217,17 @@ export function loadConfig(source: Record<string, string | undefined> = process.
           cooldownMs: e.LEGACY_VERIFY_COOLDOWN_SECONDS * 1000,
         }
       : null,
+    oidc: {
+      fhirBaseUrl: e.NEW_PLATFORM_FHIR_BASE_URL?.replace(/\/+$/, ''),
+      keyPublishLeadMs: e.OIDC_KEY_PUBLISH_MINUTES * 60_000,
+    },
+    patientSessionMs: e.PATIENT_SESSION_HOURS * 3_600_000,
+    signInLimits: {
+      attemptsPerAddress: e.SIGN_IN_ATTEMPTS_PER_ADDRESS,
+      failuresPerIdentifier: e.SIGN_IN_FAILURES_PER_IDENTIFIER,
+      lockMs: e.SIGN_IN_LOCK_MINUTES * 60_000,
+    },
+    standinPort: e.STANDIN_PORT ?? (e.PORT === 0 ? 0 : e.PORT + 1),
   };
 }
 

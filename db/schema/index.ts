@@ -4,3 +4,4 @@ export * from './imports.ts';
 export * from './outbox.ts';
 export * from './patients.ts';
 export * from './staff.ts';
+export * from './oidc.ts';

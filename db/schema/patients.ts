@@ -60,6 +60,8 @@ export const patients = pgTable(
     importRunId: uuid(),
     bridgedAt: timestamp({ withTimezone: true }),
     lastSignInAt: timestamp({ withTimezone: true }),
+    // Password sign-in paused after repeated failures (rate limit per identifier); staff can lift it.
+    signInLockedUntil: timestamp({ withTimezone: true }),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },

@@ -1,9 +1,10 @@
 // Starts the real server (Express + the built portal) on a loopback port, on a private test database.
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
+import { createServer } from 'node:net';
 import { loadConfig, type Config } from '../../infra/env.ts';
 import { createLogger } from '../../infra/logger.ts';
-import { createApp, listen, loadBuild, wireServices } from '../../server.ts';
+import { addOidc, createApp, listen, loadBuild, wireServices } from '../../server.ts';
 import type { AppServices } from '../../app/services.server.ts';
 import { openTestDatabase, type TestDatabase } from './db.ts';
 
@@ -56,13 +57,30 @@ export async function startTestApp(
     },
   });
   const clock = testClock();
-  const config = testConfig(env);
-  const services = wireServices(config, database, createLogger({ level: 'info' }, sink), {
-    now: options.realClock ? undefined : clock.now,
-  });
+  // The issuer is the public URL, so the port is chosen before the server starts.
+  const port = await freePort();
+  const config = testConfig({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, ...env });
+  const services = await addOidc(
+    wireServices(config, database, createLogger({ level: 'info' }, sink), {
+      now: options.realClock ? undefined : clock.now,
+    }),
+  );
   const app = createApp({ services, build: await loadBuild() });
-  const running = await listen(app, services, 0, '127.0.0.1');
+  const running = await listen(app, services, port, '127.0.0.1');
   return { url: running.url, services, database, logs, clock, close: () => running.close() };
+}
+
+/** A loopback port nobody listens on now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 /** A minimal browser: keeps cookies per path, follows nothing on its own, posts forms like a page would. */

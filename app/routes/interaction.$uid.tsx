@@ -1,0 +1,185 @@
+// The OIDC provider's interactions (sign-in, first-sign-in welcome, consent), at exactly the provider's
+// `interactions.url`, so the interaction cookie (scoped to this path) comes with every request.
+import {
+  data,
+  redirect,
+  type ActionFunctionArgs,
+  type HeadersFunction,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+  type AppLoadContext,
+} from '@remix-run/node';
+import { useActionData, useLoaderData } from '@remix-run/react';
+import { PatientShell } from '../components/patient-shell.tsx';
+import {
+  ConsentForm,
+  ExpiredSignIn,
+  SignInForm,
+  WelcomeForm,
+  type SignInErrorView,
+  type WelcomeProblem,
+} from '../components/patient-sign-in.tsx';
+import { requireCsrf } from '../utils/csrf.server.ts';
+import {
+  currentPatient,
+  readWelcomeForm,
+  signInFailure,
+  portalLogin,
+  signInWithPasswordForm,
+  welcomeView,
+  type PortalLogin,
+} from '../utils/patient-auth.server.ts';
+import type { InteractionDetails } from '../../identity/oidc/provider.ts';
+import type { ActivePatientSession } from '../../identity/patient-sessions.ts';
+
+export const meta: MetaFunction = () => [{ title: 'Sign in' }];
+
+export const headers: HeadersFunction = ({ actionHeaders, loaderHeaders }) => {
+  const headers = new Headers({ 'Cache-Control': 'no-store' });
+  const retryAfter = actionHeaders.get('Retry-After') ?? loaderHeaders.get('Retry-After');
+  if (retryAfter) headers.set('Retry-After', retryAfter);
+  return headers;
+};
+
+const problems = {
+  too_short: 'tooShort',
+  too_long: 'tooLong',
+  common: 'common',
+  mismatch: 'mismatch',
+} as const;
+
+type View =
+  | { view: 'expired' }
+  | { view: 'login'; clientName: string }
+  | { view: 'welcome'; email: string | null; phone: string | null; locale: 'en' | 'es' }
+  | { view: 'consent'; clientName: string; scopes: string[] };
+
+/** Whether the provider insists on a fresh sign-in (prompt=login, max_age passed, another account). */
+function mustSignInAgain(details: InteractionDetails, active: ActivePatientSession) {
+  if (details.prompt.reasons.some((r) => r === 'login_prompt' || r === 'max_age' || r === 'id_token_hint'))
+    return true;
+  return Boolean(details.session && details.session.accountId !== active.patient.id);
+}
+
+async function finishLogin(context: AppLoadContext, login: PortalLogin, setCookie?: string) {
+  const { oidc } = context.services;
+  const to = await oidc.finish(context.node.req, context.node.res, {
+    login: {
+      accountId: login.patientId,
+      amr: [login.amr],
+      ts: Math.floor(login.startedAt.getTime() / 1000),
+      remember: true,
+    },
+  });
+  return redirect(to, setCookie ? { headers: { 'Set-Cookie': setCookie } } : undefined);
+}
+
+async function viewFor(
+  context: AppLoadContext,
+  details: InteractionDetails,
+  request: Request,
+): Promise<View | Response> {
+  const { oidc } = context.services;
+  if (details.prompt.name === 'login') {
+    const active = await currentPatient(request, context);
+    if (active && !mustSignInAgain(details, active)) {
+      if (active.session.welcomePending) return { view: 'welcome', ...welcomeView(active) };
+      return finishLogin(context, portalLogin(active));
+    }
+    return { view: 'login', clientName: details.client.name };
+  }
+  if (details.prompt.name === 'consent') {
+    if (details.client.firstParty) {
+      const grantId = await oidc.grant(details);
+      return redirect(await oidc.finish(context.node.req, context.node.res, { consent: { grantId } }));
+    }
+    const missing = (details.prompt.details.missingOIDCScope as string[] | undefined) ?? [];
+    const scopes = ['openid', ...missing.filter((s) => s !== 'openid')];
+    return { view: 'consent', clientName: details.client.name, scopes };
+  }
+  throw new Error(`unexpected interaction prompt ${details.prompt.name}`);
+}
+
+async function interactionFor(context: AppLoadContext, uid: string | undefined) {
+  const details = await context.services.oidc.interaction(context.node.req, context.node.res);
+  return details && details.uid === uid ? details : null;
+}
+
+export async function loader({ request, context, params }: LoaderFunctionArgs) {
+  const details = await interactionFor(context, params.uid);
+  if (!details) return data<View>({ view: 'expired' }, { status: 410 });
+  const view = await viewFor(context, details, request);
+  if (view instanceof Response) throw view;
+  return data<View>(view);
+}
+
+export async function action({ request, context, params }: ActionFunctionArgs) {
+  const form = await request.formData();
+  requireCsrf(request, form, context);
+  const details = await interactionFor(context, params.uid);
+  if (!details) return data({ view: 'expired' as const }, { status: 410 });
+  const intent = form.get('intent');
+  const self = `/interaction/${details.uid}`;
+
+  if (details.prompt.name === 'login' && intent === 'password') {
+    const result = await signInWithPasswordForm(form, context);
+    if (!result.ok) return signInFailure(result);
+    // A first sign-in shows the welcome step (a GET of this page) before continuing.
+    if (result.firstSignIn) return redirect(self, { headers: { 'Set-Cookie': result.setCookie } });
+    return finishLogin(context, result.login, result.setCookie);
+  }
+
+  if (details.prompt.name === 'login' && (intent === 'welcome' || intent === 'skip-welcome')) {
+    const active = await currentPatient(request, context);
+    if (!active) return redirect(self);
+    if (intent === 'welcome') {
+      const outcome = await context.services.patientWelcome.complete(
+        active.patient.id,
+        readWelcomeForm(form),
+      );
+      if (!outcome.ok) return data({ problem: problems[outcome.problem] as WelcomeProblem }, { status: 400 });
+    } else {
+      await context.services.patientWelcome.skip(active.patient.id);
+    }
+    await context.services.patientSessions.welcomeDone(active.session.id);
+    return finishLogin(context, portalLogin(active));
+  }
+
+  if (details.prompt.name === 'consent' && intent === 'allow') {
+    const grantId = await context.services.oidc.grant(details);
+    return redirect(
+      await context.services.oidc.finish(context.node.req, context.node.res, { consent: { grantId } }),
+    );
+  }
+  if (details.prompt.name === 'consent' && intent === 'deny') {
+    return redirect(
+      await context.services.oidc.finish(context.node.req, context.node.res, {
+        error: 'access_denied',
+        error_description: 'The patient chose not to share their information.',
+      }),
+    );
+  }
+  // A form from an earlier step (the back button): show the current step.
+  return redirect(self);
+}
+
+export default function Interaction() {
+  const loaded = useLoaderData<typeof loader>();
+  const acted = useActionData<typeof action>() as
+    { view?: 'expired'; error?: SignInErrorView; identifier?: string; problem?: WelcomeProblem } | undefined;
+  const view = acted?.view === 'expired' ? ({ view: 'expired' } as const) : loaded;
+  return (
+    <PatientShell>
+      <div className="card narrow">
+        {view.view === 'expired' ? <ExpiredSignIn /> : null}
+        {view.view === 'login' ? (
+          <SignInForm clientName={view.clientName} error={acted?.error} identifier={acted?.identifier} />
+        ) : null}
+        {view.view === 'welcome' ? (
+          <WelcomeForm email={view.email} phone={view.phone} locale={view.locale} problem={acted?.problem} />
+        ) : null}
+        {view.view === 'consent' ? <ConsentForm clientName={view.clientName} scopes={view.scopes} /> : null}
+      </div>
+    </PatientShell>
+  );
+}

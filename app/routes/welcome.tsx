@@ -1,0 +1,56 @@
+// The first-sign-in welcome step for patients who signed in on the portal itself.
+import {
+  data,
+  redirect,
+  type ActionFunctionArgs,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+} from '@remix-run/node';
+import { useActionData, useLoaderData } from '@remix-run/react';
+import { PatientShell } from '../components/patient-shell.tsx';
+import { WelcomeForm, type WelcomeProblem } from '../components/patient-sign-in.tsx';
+import { requireCsrf } from '../utils/csrf.server.ts';
+import { currentPatient, readWelcomeForm, welcomeView } from '../utils/patient-auth.server.ts';
+
+export const meta: MetaFunction = () => [{ title: 'Welcome' }];
+
+const problems = {
+  too_short: 'tooShort',
+  too_long: 'tooLong',
+  common: 'common',
+  mismatch: 'mismatch',
+} as const;
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const active = await currentPatient(request, context);
+  if (!active) throw redirect('/login');
+  if (!active.session.welcomePending) throw redirect('/');
+  return data(welcomeView(active), { headers: { 'Cache-Control': 'no-store' } });
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const form = await request.formData();
+  requireCsrf(request, form, context);
+  const active = await currentPatient(request, context);
+  if (!active) return redirect('/login');
+  if (form.get('intent') === 'welcome') {
+    const outcome = await context.services.patientWelcome.complete(active.patient.id, readWelcomeForm(form));
+    if (!outcome.ok) return data({ problem: problems[outcome.problem] as WelcomeProblem }, { status: 400 });
+  } else {
+    await context.services.patientWelcome.skip(active.patient.id);
+  }
+  await context.services.patientSessions.welcomeDone(active.session.id);
+  return redirect('/');
+}
+
+export default function Welcome() {
+  const view = useLoaderData<typeof loader>();
+  const acted = useActionData<typeof action>() as { problem?: WelcomeProblem } | undefined;
+  return (
+    <PatientShell>
+      <div className="card narrow">
+        <WelcomeForm email={view.email} phone={view.phone} locale={view.locale} problem={acted?.problem} />
+      </div>
+    </PatientShell>
+  );
+}

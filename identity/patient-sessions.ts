@@ -1,0 +1,91 @@
+// A patient's session on the portal: a random cookie token, stored only as its SHA-256.
+import { createHash, randomBytes } from 'node:crypto';
+import { and, eq, gt, isNull, sql } from 'drizzle-orm';
+import { appendAudit } from '../db/audit.ts';
+import type { Db } from '../db/client.ts';
+import { patientSessions, patients, type Patient, type PatientSession } from '../db/schema/index.ts';
+
+export const PATIENT_COOKIE = 'cw_patient';
+
+export type Amr = 'pwd' | 'legacy_pwd' | 'magic_link' | 'legacy_link' | 'legacy_session' | 'otp';
+
+const hashToken = (token: string) => createHash('sha256').update(token).digest('base64url');
+
+export interface ActivePatientSession {
+  session: PatientSession;
+  patient: Patient;
+}
+
+export function createPatientSessions(deps: { db: Db; ttlMs: number; now?: () => Date }) {
+  const { db } = deps;
+  const now = deps.now ?? (() => new Date());
+  return {
+    ttlMs: deps.ttlMs,
+    async start(patientId: string, amr: Amr, options: { welcomePending?: boolean } = {}) {
+      const token = randomBytes(32).toString('base64url');
+      const [session] = await db
+        .insert(patientSessions)
+        .values({
+          tokenHash: hashToken(token),
+          patientId,
+          amr,
+          welcomePending: options.welcomePending ?? false,
+          createdAt: now(),
+          expiresAt: new Date(now().getTime() + deps.ttlMs),
+        })
+        .returning();
+      return { token, session: session! };
+    },
+    async find(token: string | undefined): Promise<ActivePatientSession | null> {
+      if (!token || !/^[\w-]{43}$/.test(token)) return null;
+      const [row] = await db
+        .select({ session: patientSessions, patient: patients })
+        .from(patientSessions)
+        .innerJoin(patients, eq(patients.id, patientSessions.patientId))
+        .where(
+          and(
+            eq(patientSessions.tokenHash, hashToken(token)),
+            isNull(patientSessions.revokedAt),
+            gt(patientSessions.expiresAt, now()),
+            sql`${patients.state} not in ('closed', 'locked')`,
+          ),
+        )
+        .limit(1);
+      return row ?? null;
+    },
+    async welcomeDone(sessionId: string) {
+      await db
+        .update(patientSessions)
+        .set({ welcomePending: false })
+        .where(eq(patientSessions.id, sessionId));
+    },
+    /** Ends the session behind this token (sign-out), audited. */
+    async end(token: string | undefined) {
+      if (!token) return;
+      const ended = await db
+        .update(patientSessions)
+        .set({ revokedAt: now() })
+        .where(and(eq(patientSessions.tokenHash, hashToken(token)), isNull(patientSessions.revokedAt)))
+        .returning({ patientId: patientSessions.patientId });
+      for (const { patientId } of ended)
+        await appendAudit(db, {
+          action: 'patient.signed_out',
+          actorType: 'patient',
+          actorId: patientId,
+          subjectType: 'patient',
+          subjectId: patientId,
+          data: {},
+        });
+    },
+    /** Deletes sessions that ended more than a day ago. */
+    async prune() {
+      await db
+        .delete(patientSessions)
+        .where(
+          sql`coalesce(${patientSessions.revokedAt}, ${patientSessions.expiresAt}) < now() - interval '1 day'`,
+        );
+    },
+  };
+}
+
+export type PatientSessions = ReturnType<typeof createPatientSessions>;
