@@ -82,6 +82,7 @@ export function wireServices(
     defaultRegion: config.phoneDefaultRegion as CountryCode,
     legacyVerifier,
     guard: signInGuard,
+    maxConcurrent: config.signInLimits.maxConcurrent,
     now: options.now,
     onOutcome: (outcome, family, seconds) => {
       metrics.patientSignIns.inc({ outcome });

@@ -37,6 +37,15 @@ const describe: Record<string, (data: Record<string, unknown>) => string> = {
     `Sign-in stopped: ${String(d.accounts)} accounts share the identifier (${String(d.accepted)} accepted the password)`,
   'patient.credential_upgraded': (d) => `Password re-hashed from ${String(d.from)} to ${String(d.to)}`,
   'staff.viewed_patient': () => 'Viewed by staff',
+  'patient.sign_in_locked': (d) =>
+    `Password sign-in paused after ${String(d.failures)} failed attempts, until ${String(d.until).slice(0, 16).replace('T', ' ')} UTC`,
+  'patient.sign_in_unlocked': () => 'Sign-in pause lifted by staff',
+  'patient.welcome_completed': (d) =>
+    `Welcome step done${d.passwordChanged ? ', chose a new password' : ''}${d.contactCorrect === 'no' ? ', says contact details are wrong' : d.contactCorrect === 'yes' ? ', confirmed contact details' : ''}`,
+  'patient.welcome_skipped': () => 'Welcome step skipped',
+  'patient.password_changed': () => 'Chose a new password',
+  'oidc.consent_given': (d) => `Allowed ${String(d.clientId)} to receive their information`,
+  'patient.signed_out': () => 'Signed out',
 };
 
 /**

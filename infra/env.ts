@@ -73,6 +73,7 @@ const envSchema = z.object({
   SIGN_IN_ATTEMPTS_PER_ADDRESS: positiveInt.default(60),
   SIGN_IN_FAILURES_PER_IDENTIFIER: positiveInt.default(10),
   SIGN_IN_LOCK_MINUTES: positiveInt.default(15),
+  SIGN_IN_MAX_CONCURRENT: positiveInt.default(32),
   STANDIN_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 });
 
@@ -121,6 +122,8 @@ export interface Config {
     attemptsPerAddress: number;
     failuresPerIdentifier: number;
     lockMs: number;
+    /** Password verifications at once before new attempts get 429 with Retry-After. */
+    maxConcurrent: number;
   };
   /** Port of the stand-in new platform that `npm start` runs beside the portal. */
   standinPort: number;
@@ -226,6 +229,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       attemptsPerAddress: e.SIGN_IN_ATTEMPTS_PER_ADDRESS,
       failuresPerIdentifier: e.SIGN_IN_FAILURES_PER_IDENTIFIER,
       lockMs: e.SIGN_IN_LOCK_MINUTES * 60_000,
+      maxConcurrent: e.SIGN_IN_MAX_CONCURRENT,
     },
     standinPort: e.STANDIN_PORT ?? (e.PORT === 0 ? 0 : e.PORT + 1),
   };

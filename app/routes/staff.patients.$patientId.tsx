@@ -1,8 +1,15 @@
-import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { useLoaderData } from '@remix-run/react';
+import {
+  redirect,
+  type ActionFunctionArgs,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+} from '@remix-run/node';
+import { Form, useLoaderData } from '@remix-run/react';
 import { viewPatientIdentity } from '../../identity/patient-timeline.ts';
+import { CsrfInput } from '../components/csrf-input.tsx';
+import { requireCsrf } from '../utils/csrf.server.ts';
 import { requireStaff } from '../utils/staff-auth.server.ts';
-import { roles } from '../utils/staff-roles.ts';
+import { may, roles } from '../utils/staff-roles.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Patient identity' }];
 
@@ -14,7 +21,12 @@ export async function loader(args: LoaderFunctionArgs) {
   });
   if (!view) throw new Response('No such patient', { status: 404 });
   const { patient, cohort, credential, timeline } = view;
+  const lockedUntil =
+    patient.signInLockedUntil && patient.signInLockedUntil > new Date()
+      ? patient.signInLockedUntil.toISOString()
+      : null;
   return {
+    lock: lockedUntil ? { until: lockedUntil, canLift: may(active.staff.role, roles.liftSignInLock) } : null,
     patient: {
       legacyId: patient.legacyId,
       newPlatformId: patient.newPlatformId,
@@ -34,12 +46,38 @@ export async function loader(args: LoaderFunctionArgs) {
   };
 }
 
+export async function action(args: ActionFunctionArgs) {
+  const active = await requireStaff(args, roles.liftSignInLock);
+  const form = await args.request.formData();
+  requireCsrf(args.request, form, args.context);
+  if (form.get('intent') === 'lift-lock')
+    await args.context.services.signInGuard.lift(args.params.patientId ?? '', active.staff.id);
+  return redirect(`/staff/patients/${args.params.patientId ?? ''}`);
+}
+
 export default function PatientIdentity() {
-  const { patient, credential, timeline } = useLoaderData<typeof loader>();
+  const { patient, credential, timeline, lock } = useLoaderData<typeof loader>();
   return (
     <>
       <h1>{patient.name}</h1>
       <p className="hint">Your view of this record is written to the audit log.</p>
+      {lock ? (
+        <section className="notice" aria-labelledby="lock-heading">
+          <h2 id="lock-heading">Password sign-in is paused</h2>
+          <p>
+            After repeated failed attempts, password sign-in for this patient is paused until{' '}
+            {lock.until.slice(0, 16).replace('T', ' ')} UTC. Lift it once you have confirmed who is calling.
+          </p>
+          {lock.canLift ? (
+            <Form method="post" reloadDocument>
+              <CsrfInput />
+              <button type="submit" name="intent" value="lift-lock">
+                Lift the pause
+              </button>
+            </Form>
+          ) : null}
+        </section>
+      ) : null}
       <table>
         <tbody>
           {[

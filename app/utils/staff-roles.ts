@@ -6,6 +6,8 @@ export const roles = {
   /** Contact details unmasked, patient records, problem-row downloads. */
   viewPatientIdentity: ['admin', 'support', 'clinical'],
   exportImportRows: ['admin', 'support'],
+  /** Lift a patient's sign-in pause after repeated failures. */
+  liftSignInLock: ['admin', 'support'],
 } as const satisfies Record<string, readonly StaffRole[]>;
 
 export function may(role: StaffRole, list: readonly StaffRole[]): boolean {

@@ -13,7 +13,15 @@ export const REDIRECT_URI = `${RP}/callback`;
 /** A patient as a legacy export brings them: a bcrypt hash from the old platform. */
 export async function legacyPatient(
   app: TestApp,
-  input: { legacyId: string; email?: string; phone?: string; password: string; givenName?: string },
+  input: {
+    legacyId: string;
+    email?: string;
+    phone?: string;
+    password: string;
+    givenName?: string;
+    /** bcrypt cost; 4 keeps tests quick, a higher one makes each verification take a while. */
+    cost?: number;
+  },
 ) {
   const [row] = await app.database.db
     .insert(patients)
@@ -32,7 +40,7 @@ export async function legacyPatient(
   await app.database.db.insert(patientCredentials).values({
     patientId: row!.id,
     family: 'bcrypt',
-    encoded: await bcrypt.hash(input.password, 4),
+    encoded: await bcrypt.hash(input.password, input.cost ?? 4),
     origin: 'legacy',
   });
   return row!;
