@@ -118,6 +118,9 @@ export async function startStandin(options: {
     res.setHeader('Set-Cookie', `standin_state=${state}; Path=/; HttpOnly; SameSite=Lax; Max-Age=1800`);
     res.redirect(url.href);
   };
+  app.get('/favicon.ico', (_req, res) => {
+    res.status(204).end();
+  });
   app.get('/', (req, res) => {
     const session = signedIn.get(cookieOf(req, 'standin_session') ?? '');
     if (!session) {
