@@ -181,12 +181,14 @@ export function createPatientSignIn(deps: PatientSignInDeps) {
       if (inFlight >= limit) return { ok: false, reason: 'busy' };
       const key = normalizeIdentifier(input.identifier, deps.defaultRegion);
       const limitKey = key?.email ?? key?.phone ?? input.identifier.trim().toLowerCase();
+      let earlierFailures = 0;
       if (deps.guard) {
         const verdict = await deps.guard.admit(limitKey, input.address);
         if (!verdict.ok) {
           deps.onOutcome?.('too_many_attempts', null, 0);
           return { ok: false, reason: 'too_many_attempts', retryAfterSeconds: verdict.retryAfterSeconds };
         }
+        earlierFailures = verdict.failures;
       }
       inFlight += 1;
       const started = process.hrtime.bigint();
@@ -245,7 +247,7 @@ export function createPatientSignIn(deps: PatientSignInDeps) {
           await audit('patient.sign_in_failed', candidate.patient.id, { reason: 'locked' });
           return finish({ ok: false, reason: 'locked' });
         }
-        await deps.guard?.succeeded(limitKey, candidate.patient.id);
+        await deps.guard?.succeeded(limitKey, candidate.patient, earlierFailures);
         const upgraded = await upgrade(candidate, input.password);
         const at = now();
         await db

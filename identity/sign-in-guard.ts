@@ -21,7 +21,8 @@ export interface SignInGuardOptions {
 }
 
 export type GuardVerdict =
-  { ok: true } | { ok: false; why: 'address' | 'identifier'; retryAfterSeconds: number };
+  /** `failures`: earlier failures still counted for this identifier (0 when none). */
+  { ok: true; failures: number } | { ok: false; why: 'address' | 'identifier'; retryAfterSeconds: number };
 
 export function createSignInGuard(options: SignInGuardOptions) {
   const { db } = options;
@@ -61,7 +62,7 @@ export function createSignInGuard(options: SignInGuardOptions) {
           throw rejection;
         }
       }
-      return { ok: true };
+      return { ok: true, failures: held?.consumedPoints ?? 0 };
     },
 
     /** A failed attempt; returns when the identifier is locked until, if this failure locked it. */
@@ -86,9 +87,15 @@ export function createSignInGuard(options: SignInGuardOptions) {
       return until;
     },
 
-    async succeeded(identifier: string, patientId: string) {
-      await perIdentifier.delete(keyFor(identifier));
-      await db.update(patients).set({ signInLockedUntil: null }).where(eq(patients.id, patientId));
+    /** A success clears what earlier failures left (nothing to do, and no query, when there were none). */
+    async succeeded(
+      identifier: string,
+      patient: { id: string; signInLockedUntil: Date | null },
+      failures: number,
+    ) {
+      if (failures > 0) await perIdentifier.delete(keyFor(identifier));
+      if (patient.signInLockedUntil)
+        await db.update(patients).set({ signInLockedUntil: null }).where(eq(patients.id, patient.id));
     },
 
     /** Staff lift a lock: both of the patient's identifiers are cleared. */

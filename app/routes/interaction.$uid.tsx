@@ -61,8 +61,20 @@ function mustSignInAgain(details: InteractionDetails, active: ActivePatientSessi
   return Boolean(details.session && details.session.accountId !== active.patient.id);
 }
 
-async function finishLogin(context: AppLoadContext, login: PortalLogin, setCookie?: string) {
+/**
+ * Completes the sign-in step. For a first-party client (the new platform itself) consent is given in
+ * the same step, so the browser goes straight back to it.
+ */
+async function finishLogin(
+  context: AppLoadContext,
+  details: InteractionDetails,
+  login: PortalLogin,
+  setCookie?: string,
+) {
   const { oidc } = context.services;
+  const consent = details.client.firstParty
+    ? { consent: { grantId: await oidc.grant(details, login.patientId) } }
+    : {};
   const to = await oidc.finish(context.node.req, context.node.res, {
     login: {
       accountId: login.patientId,
@@ -70,6 +82,7 @@ async function finishLogin(context: AppLoadContext, login: PortalLogin, setCooki
       ts: Math.floor(login.startedAt.getTime() / 1000),
       remember: true,
     },
+    ...consent,
   });
   return redirect(to, setCookie ? { headers: { 'Set-Cookie': setCookie } } : undefined);
 }
@@ -84,7 +97,7 @@ async function viewFor(
     const active = await currentPatient(request, context);
     if (active && !mustSignInAgain(details, active)) {
       if (active.session.welcomePending) return { view: 'welcome', ...welcomeView(active) };
-      return finishLogin(context, portalLogin(active));
+      return finishLogin(context, details, portalLogin(active));
     }
     return { view: 'login', clientName: details.client.name };
   }
@@ -126,7 +139,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     if (!result.ok) return signInFailure(result);
     // A first sign-in shows the welcome step (a GET of this page) before continuing.
     if (result.firstSignIn) return redirect(self, { headers: { 'Set-Cookie': result.setCookie } });
-    return finishLogin(context, result.login, result.setCookie);
+    return finishLogin(context, details, result.login, result.setCookie);
   }
 
   if (details.prompt.name === 'login' && (intent === 'welcome' || intent === 'skip-welcome')) {
@@ -142,7 +155,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       await context.services.patientWelcome.skip(active.patient.id);
     }
     await context.services.patientSessions.welcomeDone(active.session.id);
-    return finishLogin(context, portalLogin(active));
+    return finishLogin(context, details, portalLogin(active));
   }
 
   if (details.prompt.name === 'consent' && intent === 'allow') {

@@ -76,14 +76,29 @@ function payloadAdapter(db: Db, model: string): Adapter {
   };
 }
 
+/** How long a client's registration is reused before it is read again (a removal takes this long). */
+const CLIENT_CACHE_MS = 5_000;
+
 function clientAdapter(db: Db, cipher: FieldCipher): Adapter {
   const readOnly = async () => {
     throw new Error('clients are managed with `causeway clients`, not through the provider');
   };
+  // Every provider request looks its client up: a few seconds of memory saves a query and a decryption.
+  const cache = new Map<string, { at: number; value: Promise<AdapterPayload | undefined> }>();
   return {
-    async find(id) {
-      const [row] = await db.select().from(oidcClients).where(eq(oidcClients.clientId, id)).limit(1);
-      return row ? (clientMetadata(row, cipher) as unknown as AdapterPayload) : undefined;
+    find(id) {
+      const hit = cache.get(id);
+      if (hit && Date.now() - hit.at < CLIENT_CACHE_MS) return hit.value;
+      const value = db
+        .select()
+        .from(oidcClients)
+        .where(eq(oidcClients.clientId, id))
+        .limit(1)
+        .then(([row]) => (row ? (clientMetadata(row, cipher) as unknown as AdapterPayload) : undefined));
+      if (cache.size > 1_000) cache.clear();
+      cache.set(id, { at: Date.now(), value });
+      value.catch(() => cache.delete(id));
+      return value;
     },
     upsert: readOnly,
     findByUid: readOnly,

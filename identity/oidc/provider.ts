@@ -267,16 +267,23 @@ export async function createOidc(deps: OidcDeps) {
       return current.provider.interactionResult(req, res, result, { mergeWithLastSubmission: false });
     },
     /** Grants what the interaction asks for (consent given, or a first-party client). */
-    async grant(details: InteractionDetails): Promise<string> {
+    async grant(details: InteractionDetails, signedIn?: string): Promise<string> {
       const { Grant } = current.provider;
-      const accountId = details.session?.accountId;
+      const accountId = signedIn ?? details.session?.accountId;
       if (!accountId) throw new Error('consent asked before sign-in');
-      const grant =
-        (details.grantId ? await Grant.find(details.grantId) : undefined) ??
-        new Grant({ accountId, clientId: details.client.clientId });
+      const existing = details.grantId ? await Grant.find(details.grantId) : undefined;
+      const grant = existing ?? new Grant({ accountId, clientId: details.client.clientId });
+      // At consent, the provider lists what is missing; a first-party client signing in is granted
+      // the scopes it asked for in the same step.
       const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
-      if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
-      if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+      const scopes =
+        details.prompt.name === 'consent'
+          ? (missing.missingOIDCScope ?? [])
+          : String(details.params.scope ?? 'openid').split(' ');
+      if (existing && scopes.length === 0 && !missing.missingOIDCClaims) return existing.jti;
+      if (scopes.length) grant.addOIDCScope(scopes.join(' '));
+      if (details.prompt.name === 'consent' && missing.missingOIDCClaims)
+        grant.addOIDCClaims(missing.missingOIDCClaims);
       const grantId = await grant.save();
       await appendAudit(db, {
         action: 'oidc.consent_given',
@@ -284,11 +291,7 @@ export async function createOidc(deps: OidcDeps) {
         actorId: accountId,
         subjectType: 'patient',
         subjectId: accountId,
-        data: {
-          clientId: details.client.clientId,
-          scopes: missing.missingOIDCScope ?? [],
-          firstParty: details.client.firstParty,
-        },
+        data: { clientId: details.client.clientId, scopes, firstParty: details.client.firstParty },
       });
       return grantId;
     },

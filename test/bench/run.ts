@@ -1,4 +1,4 @@
-// `npm run bench [-- import|signin] [--rows N]`: the figures issue targets are judged by, each beside a
+// `npm run bench [-- import|signin|oidc] [--rows N]`: the figures issue targets are judged by, each beside a
 // baseline measured in the same run on the same machine, written to test/bench/RESULTS.md.
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,6 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { generateExport } from './generate-export.ts';
+import { benchOidc } from './oidc.ts';
 import { benchSignIn } from './signin.ts';
 
 const run = promisify(execFile);
@@ -135,6 +136,13 @@ report(`## Run of ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC â€
 report('');
 if (!only || only === 'signin') for (const line of await benchSignIn()) report(line);
 if (!only || only === 'import') await benchImport();
+if (!only || only === 'oidc') {
+  // A database of its own, so earlier figures' rows do not sit in its tables.
+  const url = process.env.DATABASE_URL
+    ? await freshDatabase(process.env.DATABASE_URL, 'causeway_bench_oidc')
+    : undefined;
+  for (const line of await benchOidc(url)) report(line);
+}
 
 const resultsFile = path.join(here, 'RESULTS.md');
 const previous = existsSync(resultsFile)

@@ -1,0 +1,201 @@
+// Full patient sign-ins through the OIDC provider (authorize → sign-in page → password POST with an
+// argon2id verification → redirect → token) against raw argon2id verifications in the same run, and
+// the token endpoint's throughput (refresh grants) against the same server's /healthz.
+// The server is the real `causeway serve` in a child process on PostgreSQL; this process is the load.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { hash, verify } from '@node-rs/argon2';
+import * as oidc from 'openid-client';
+import { createDb } from '../../db/client.ts';
+import { patientCredentials, patients } from '../../db/schema/index.ts';
+import { createFieldCipher } from '../../identity/encryption.ts';
+import { addClient } from '../../identity/oidc/clients.ts';
+import { argon2idParams } from '../../identity/passwords.ts';
+import { csrfFrom, freePort, TestBrowser } from '../support/http.ts';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const PASSWORD = 'Harbor-Bench-Password-1';
+const REDIRECT = 'http://127.0.0.1:9/callback';
+
+function percentile(values: number[], p: number) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+async function timed(concurrency: number, seconds: number, task: (worker: number) => Promise<void>) {
+  const latencies: number[] = [];
+  const deadline = performance.now() + seconds * 1000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, worker) => {
+      while (performance.now() < deadline) {
+        const t = performance.now();
+        await task(worker);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  return { perSecond: latencies.length / elapsed, p95: percentile(latencies, 95), count: latencies.length };
+}
+
+async function startServer(env: Record<string, string>, port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [path.join(root, 'bin/causeway.js'), 'serve', '--migrate'], {
+    cwd: root,
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('Causeway is running')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`causeway serve exited with ${code}`)));
+  });
+  return child;
+}
+
+/** One patient's whole sign-in, as a browser and the new platform's back end do it. */
+async function fullSignIn(base: string, config: oidc.Configuration, email: string) {
+  const browser = new TestBrowser(base);
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: REDIRECT,
+    scope: 'openid email profile offline_access',
+    prompt: 'consent',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+  });
+  const toInteraction = await browser.get(url.pathname + url.search);
+  const interaction = toInteraction.headers.get('location')!;
+  const page = await browser.get(interaction);
+  const posted = await browser.submit(
+    interaction,
+    { intent: 'password', identifier: email, password: PASSWORD },
+    { csrf: csrfFrom(await page.text()) },
+  );
+  if (posted.status !== 303 && posted.status !== 302) throw new Error(`sign-in answered ${posted.status}`);
+  let location = posted.headers.get('location')!;
+  while (!location.startsWith(REDIRECT)) {
+    const next = await browser.get(location.replace(base, ''));
+    await next.arrayBuffer();
+    location = next.headers.get('location')!;
+  }
+  return oidc.authorizationCodeGrant(config, new URL(location), {
+    pkceCodeVerifier: verifier,
+    expectedState: state,
+  });
+}
+
+export async function benchOidc(databaseUrl: string | undefined): Promise<string[]> {
+  const out: string[] = [];
+  out.push(
+    '### OIDC: full patient sign-ins and the token endpoint (`causeway serve` on PostgreSQL, 32 at a time)',
+  );
+  out.push('');
+  if (!databaseUrl) {
+    out.push('Not run: set DATABASE_URL to a PostgreSQL server.');
+    out.push('');
+    return out;
+  }
+  const key = randomBytes(32).toString('base64url');
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const env = {
+    DATABASE_URL: databaseUrl,
+    DATA_ENCRYPTION_KEY: key,
+    SESSION_SECRET: randomBytes(32).toString('base64url'),
+    PUBLIC_URL: base,
+    SIGN_IN_ATTEMPTS_PER_ADDRESS: '1000000',
+    SIGN_IN_MAX_CONCURRENT: '64',
+    DATABASE_POOL_SIZE: '20',
+  };
+  const database = await createDb({ url: databaseUrl });
+  await database.migrate();
+  const concurrency = 32;
+  const patientsCount = 4000;
+  // Patients as they are after their first sign-in: an argon2id hash at OWASP parameters.
+  const encoded = await hash(PASSWORD, argon2idParams);
+  const rows = await database.db
+    .insert(patients)
+    .values(
+      Array.from({ length: patientsCount }, (_, i) => ({
+        legacyId: `bench-${i}`,
+        email: `bench${i}@example.org`,
+        emailNormalized: `bench${i}@example.org`,
+        givenName: 'Bench',
+        state: 'bridged' as const,
+        bridgedAt: new Date(),
+      })),
+    )
+    .onConflictDoNothing()
+    .returning({ id: patients.id });
+  await database.db
+    .insert(patientCredentials)
+    .values(rows.map((r) => ({ patientId: r.id, family: 'argon2id', encoded, origin: 'causeway' as const })))
+    .onConflictDoNothing();
+  const client = await addClient(database.db, createFieldCipher(key), {
+    name: 'Bench platform',
+    redirectUris: [REDIRECT],
+    type: 'confidential',
+    firstParty: true,
+  });
+  await database.close();
+
+  // Baseline: bare argon2id verifications of the same hash, same concurrency, same machine.
+  const raw = await timed(concurrency, 10, async () => {
+    if (!(await verify(encoded, PASSWORD))) throw new Error('bench hash did not verify');
+  });
+
+  const server = await startServer(env, port);
+  try {
+    const config = await oidc.discovery(
+      new URL(`${base}/oidc`),
+      client.clientId,
+      undefined,
+      oidc.ClientSecretBasic(client.clientSecret!),
+      { execute: [oidc.allowInsecureRequests] },
+    );
+    let n = 0;
+    const refreshTokens: string[] = [];
+    // Warm-up: connections, JIT, the provider's JWKS in openid-client's cache.
+    for (let i = 0; i < 8; i++) await fullSignIn(base, config, `bench${n++ % patientsCount}@example.org`);
+    const full = await timed(concurrency, 20, async () => {
+      const tokens = await fullSignIn(base, config, `bench${n++ % patientsCount}@example.org`);
+      if (refreshTokens.length < concurrency) refreshTokens.push(tokens.refresh_token!);
+    });
+    const ratio = full.perSecond / raw.perSecond;
+    out.push('| measure | figure | baseline (same run) | ratio | target |');
+    out.push('| --- | ---: | --- | ---: | --- |');
+    out.push(
+      `| full sign-ins /s | ${full.perSecond.toFixed(1)} (${full.count} in 20 s) | raw argon2id verifications ${raw.perSecond.toFixed(1)} /s | ${(ratio * 100).toFixed(0)} % | ≥ 80 % ${ratio >= 0.8 ? 'met' : 'MISSED'} |`,
+    );
+    out.push(
+      `| full sign-in p95 | ${full.p95.toFixed(0)} ms | raw verification p95 ${raw.p95.toFixed(0)} ms | — | ≤ 400 ms ${full.p95 <= 400 ? 'met' : 'MISSED'} |`,
+    );
+
+    // Token endpoint: each worker keeps rotating its own refresh token (one grant each).
+    const health = await timed(concurrency, 5, async () => {
+      await (await fetch(`${base}/healthz`)).arrayBuffer();
+    });
+    const chains = [...refreshTokens];
+    const tokenRate = await timed(concurrency, 10, async (worker) => {
+      const rotated = await oidc.refreshTokenGrant(config, chains[worker]!);
+      chains[worker] = rotated.refresh_token!;
+    });
+    out.push(
+      `| token endpoint (refresh grants) /s | ${tokenRate.perSecond.toFixed(0)} (p95 ${tokenRate.p95.toFixed(0)} ms) | same server's /healthz ${health.perSecond.toFixed(0)} /s | ${((tokenRate.perSecond / health.perSecond) * 100).toFixed(0)} % | ≥ 2,000 /s ${tokenRate.perSecond >= 2000 ? 'met' : 'MISSED'} |`,
+    );
+    out.push('');
+    out.push(
+      `Each full sign-in is 6 HTTP requests (authorize, sign-in page, password POST, resume, redirect, token) and one argon2id verification (m=19456, t=2, p=1) on the server's thread pool; the load generator runs in the bench process on the same machine.`,
+    );
+    out.push('');
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((resolve) => server.once('exit', resolve));
+  }
+  return out;
+}
