@@ -12,6 +12,7 @@ import { createStaffService } from '../staff/staff-service.ts';
 import { openTestDatabase, type TestDatabase } from '../../test/support/db.ts';
 import { testConfig } from '../../test/support/app.ts';
 import { buildHashPool, DEMO_PASSWORD } from './legacy-hashes.ts';
+import { createPatientSignIn } from '../patient-sign-in.ts';
 import { DEMO_ADMIN_EMAIL, seedDemo } from './seed-demo.ts';
 
 let database: TestDatabase;
@@ -102,8 +103,19 @@ describe('seedDemo', () => {
     expect(await argon2Verify(admin!.passwordHash, result.admin.temporaryPassword)).toBe(true);
 
     expect(await seedDemo({ db: database.db, staff: staffService })).toEqual({ status: 'already_seeded' });
+
     const [after] = await database.db.select({ n: sql<number>`count(*)::int` }).from(patients);
     expect(after?.n).toBe(60);
     expect(await verifyAuditChain(database.db)).toEqual({ ok: true, checked: 2 });
+
+    // The patients the console suggests sign in with the demo password, each through its own family.
+    expect(result.samplePatients).toHaveLength(3);
+    expect(new Set(result.samplePatients.map((p) => p.family)).size).toBe(3);
+    const signIn = createPatientSignIn({ db: database.db, defaultRegion: 'US' });
+    for (const sample of result.samplePatients)
+      expect(
+        await signIn.signInWithPassword({ identifier: sample.email, password: DEMO_PASSWORD }),
+        sample.email,
+      ).toMatchObject({ ok: true });
   });
 });

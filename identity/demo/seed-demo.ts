@@ -112,6 +112,8 @@ export interface DemoResult {
   patients: number;
   byFamily: Record<string, number>;
   admin: { email: string; temporaryPassword: string; totpSecret: string };
+  /** A few patients to try signing in as: their email and legacy hash family. */
+  samplePatients: { email: string; family: string }[];
 }
 
 export async function seedDemo(deps: {
@@ -140,6 +142,7 @@ export async function seedDemo(deps: {
   };
 
   const byFamily: Record<string, number> = {};
+  const samplePatients: DemoResult['samplePatients'] = [];
   await db.transaction(async (tx) => {
     const created = await tx
       .insert(cohorts)
@@ -203,6 +206,19 @@ export async function seedDemo(deps: {
         ),
       });
       families.push(pickFamily());
+      const chosen = families.at(-1)!;
+      // Rows 4 and 5 share an address below (flagged as duplicates): never a sample.
+      if (
+        email &&
+        i !== 4 &&
+        i !== 5 &&
+        state === 'imported' &&
+        chosen !== 'none' &&
+        chosen !== 'unknown' &&
+        samplePatients.length < 3 &&
+        !samplePatients.some((p) => p.family === chosen)
+      )
+        samplePatients.push({ email, family: chosen });
     }
     // Two accounts that share one address in another case: flagged, never merged.
     const [first, second] = [rows[3], rows[4]];
@@ -244,6 +260,7 @@ export async function seedDemo(deps: {
     patients: count,
     byFamily,
     admin: { email: DEMO_ADMIN_EMAIL, temporaryPassword: added.temporaryPassword, totpSecret },
+    samplePatients,
   };
 }
 
