@@ -140,6 +140,61 @@ describe('causeway CLI', () => {
     );
   });
 
+  it('registers, lists and removes relying parties, shows a secret once, and rotates keys', async () => {
+    expect((await causeway(['db', 'migrate'])).code).toBe(0);
+    const added = await causeway([
+      'clients',
+      'add',
+      '--name',
+      'New platform',
+      '--redirect-uri',
+      'https://app.example.org/callback',
+      '--redirect-uri',
+      'https://app.example.org/callback2',
+      '--post-logout-redirect-uri',
+      'https://app.example.org/',
+      '--type',
+      'confidential',
+      '--first-party',
+    ]);
+    expect(added.stderr).toBe('');
+    expect(added.code).toBe(0);
+    const clientId = /Client id: +(cw_[\w-]+)/.exec(added.stdout)![1]!;
+    const secret = /Client secret: +([\w-]{43})/.exec(added.stdout)![1]!;
+    expect(added.stdout).toContain('shown once');
+
+    const listed = await causeway(['clients', 'list']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain(`${clientId}  New platform  (confidential, first-party)`);
+    expect(listed.stdout).toContain('redirect: https://app.example.org/callback2');
+    expect(listed.stdout).not.toContain(secret);
+
+    const refused = await causeway([
+      'clients',
+      'add',
+      '--name',
+      'Bad',
+      '--redirect-uri',
+      'http://app.example.org/callback',
+      '--type',
+      'public',
+    ]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      'causeway: redirect URI "http://app.example.org/callback" must use https (http only on localhost)\n',
+    );
+
+    const rotated = await causeway(['keys', 'rotate']);
+    expect(rotated.code).toBe(0);
+    expect(rotated.stdout).toMatch(/New signing key [\w-]+ is published now and signs from /);
+    expect((await causeway(['keys', 'rotate', '--cookies'])).stdout).toMatch(/New cookie key cookie-/);
+
+    expect((await causeway(['clients', 'remove', clientId])).stdout).toContain(`Removed ${clientId}`);
+    const again = await causeway(['clients', 'remove', clientId]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe(`causeway: no client with the id ${clientId} (see "causeway clients list")\n`);
+  });
+
   it('seeds the demo once', async () => {
     const first = await causeway(['demo', '--patients', '24']);
     expect(first.stderr).toBe('');

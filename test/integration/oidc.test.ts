@@ -449,6 +449,28 @@ describe('keys', () => {
   });
 });
 
+describe('cookie keys', () => {
+  it('rotates cookie keys without breaking a sign-in already under way', async () => {
+    const { rotateCookieKey } = await import('../../identity/oidc/keys.ts');
+    const patient = await newPatient();
+    const browser = new TestBrowser(app.url);
+    const started = await authorizationRequest(rp.config);
+    const page = await follow(browser, started.url.href.replace(app.url, ''));
+    await rotateCookieKey(app.database.db, app.services.cipher);
+    await app.services.oidc.refresh();
+    let step = await submitOn(browser, page.path!, page.html!, {
+      intent: 'password',
+      identifier: patient.email!,
+      password: PASSWORD,
+    });
+    step = await submitOn(browser, step.path!, step.html!, { intent: 'skip-welcome' });
+    expect(step.callback).toBeDefined();
+    expect((await redeem(rp.config, { ...started, callback: step.callback! })).claims()?.sub).toBe(
+      patient.id,
+    );
+  });
+});
+
 describe('the provider', () => {
   it('printed no oidc-provider WARNING or NOTICE in this whole file', () => {
     expect(providerNotices).toEqual([]);
