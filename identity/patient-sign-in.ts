@@ -178,18 +178,8 @@ export function createPatientSignIn(deps: PatientSignInDeps) {
       /** The network address the attempt came from (for the per-address limit). */
       address?: string;
     }): Promise<PatientSignInResult> {
+      // The slot is taken before anything is awaited, so simultaneous attempts cannot all slip past.
       if (inFlight >= limit) return { ok: false, reason: 'busy' };
-      const key = normalizeIdentifier(input.identifier, deps.defaultRegion);
-      const limitKey = key?.email ?? key?.phone ?? input.identifier.trim().toLowerCase();
-      let earlierFailures = 0;
-      if (deps.guard) {
-        const verdict = await deps.guard.admit(limitKey, input.address);
-        if (!verdict.ok) {
-          deps.onOutcome?.('too_many_attempts', null, 0);
-          return { ok: false, reason: 'too_many_attempts', retryAfterSeconds: verdict.retryAfterSeconds };
-        }
-        earlierFailures = verdict.failures;
-      }
       inFlight += 1;
       const started = process.hrtime.bigint();
       let family: string | null = null;
@@ -199,6 +189,19 @@ export function createPatientSignIn(deps: PatientSignInDeps) {
         return result;
       };
       try {
+        const key = normalizeIdentifier(input.identifier, deps.defaultRegion);
+        const limitKey = key?.email ?? key?.phone ?? input.identifier.trim().toLowerCase();
+        let earlierFailures = 0;
+        if (deps.guard) {
+          const verdict = await deps.guard.admit(limitKey, input.address);
+          if (!verdict.ok)
+            return finish({
+              ok: false,
+              reason: 'too_many_attempts',
+              retryAfterSeconds: verdict.retryAfterSeconds,
+            });
+          earlierFailures = verdict.failures;
+        }
         if (Buffer.byteLength(input.password) > bounds.maxPasswordBytes) {
           await verifyDummyPassword('');
           return finish({ ok: false, reason: 'invalid_credentials' });
