@@ -424,6 +424,22 @@ describe('the portal sign-in page', () => {
   });
 });
 
+describe('the portal sign-out', () => {
+  it('ends the portal session and the provider session in this browser', async () => {
+    const { browser } = await signedInTokens();
+    const home = await (await browser.get('/')).text();
+    expect(home).toContain('You are signed in as Maria');
+    const out = await browser.submit('/logout', {}, { csrf: /name="csrf" value="([^"]+)"/.exec(home)![1]! });
+    expect(out.headers.get('location')).toBe('/?signed_out=1');
+    const after = await (await browser.get('/?signed_out=1')).text();
+    expect(after).toContain('You are signed out.');
+    expect(after).not.toContain('You are signed in');
+    const next = await authorizationRequest(rp.config);
+    const page = await follow(browser, next.url.href.replace(app.url, ''));
+    expect(page.html).toContain('name="password"');
+  });
+});
+
 describe('keys', () => {
   it('publishes a rotated signing key before it signs, then signs with it', async () => {
     const { rotateSigningKey } = await import('../../identity/oidc/keys.ts');
