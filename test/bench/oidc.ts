@@ -190,7 +190,7 @@ export async function benchOidc(databaseUrl: string | undefined): Promise<string
     );
     out.push('');
     out.push(
-      `Each full sign-in is 6 HTTP requests (authorize, sign-in page, password POST, resume, redirect, token) and one argon2id verification (m=19456, t=2, p=1) on the server's thread pool; the load generator runs in the bench process on the same machine.`,
+      `Each full sign-in is 5 HTTP requests (authorize, sign-in page, password POST, resume, token) and one argon2id verification (m=19456, t=2, p=1) on the server's thread pool; the load generator runs in the bench process on the same machine.`,
     );
     out.push('');
   } finally {
