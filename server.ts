@@ -111,6 +111,7 @@ export async function addOidc(core: CoreServices): Promise<AppServices> {
     config: core.config,
     logger: core.logger,
     sessions: core.patientSessions,
+    onEvent: (event) => core.metrics.oidcEvents.inc({ event }),
   });
   return { ...core, oidc };
 }

@@ -7,6 +7,7 @@ export interface Metrics {
   patientSignIns: Counter<'outcome'>;
   passwordVerifySeconds: Histogram<'family'>;
   legacyVerifyCalls: Counter<'outcome'>;
+  oidcEvents: Counter<'event'>;
 }
 
 /** One registry per server, so two servers in one process (tests) do not collide. */
@@ -30,7 +31,7 @@ export function createMetrics(): Metrics {
     }),
     patientSignIns: new Counter({
       name: 'causeway_patient_password_sign_ins_total',
-      help: 'Patient password sign-ins by outcome (success, invalid_credentials, ambiguous_account, locked, busy)',
+      help: 'Patient password sign-ins by outcome (success, invalid_credentials, ambiguous_account, locked, busy, too_many_attempts)',
       labelNames: ['outcome'],
       registers: [registry],
     }),
@@ -45,6 +46,12 @@ export function createMetrics(): Metrics {
       name: 'causeway_legacy_verify_calls_total',
       help: 'Delegated password checks sent to the legacy platform, by outcome (breaker_open when refused)',
       labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    oidcEvents: new Counter({
+      name: 'causeway_oidc_events_total',
+      help: 'OIDC provider events: authorizations, tokens issued by grant type, refusals, revocations, sign-outs',
+      labelNames: ['event'],
       registers: [registry],
     }),
   };

@@ -44,6 +44,8 @@ export interface OidcDeps {
   config: Config;
   logger: Logger;
   sessions: PatientSessions;
+  /** Counts provider events (a Prometheus counter in the server). */
+  onEvent?: (event: string) => void;
 }
 
 async function patientClaims(db: Db, sub: string, fhirBase: string | undefined) {
@@ -180,6 +182,15 @@ export async function createOidc(deps: OidcDeps) {
     const provider = new Provider(issuer, configuration(deps, keys));
     provider.proxy = config.trustProxy !== false;
     provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc provider error'));
+    const count = (event: string) => () => deps.onEvent?.(event);
+    provider.on('authorization.success', count('authorization'));
+    provider.on('authorization.error', count('authorization_refused'));
+    provider.on('grant.error', count('token_refused'));
+    provider.on('grant.revoked', count('grant_revoked'));
+    provider.on('end_session.success', count('signed_out'));
+    provider.on('grant.success', (ctx: KoaContextWithOIDC) =>
+      deps.onEvent?.(`token_${String(ctx.oidc.params?.grant_type ?? 'unknown')}`),
+    );
     provider.on('grant.revoked', (_ctx, grantId) => {
       void appendAudit(db, {
         action: 'oidc.grant_revoked',

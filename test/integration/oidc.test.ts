@@ -488,6 +488,17 @@ describe('cookie keys', () => {
 });
 
 describe('the provider', () => {
+  it('counts authorizations, tokens by grant type and refusals on /metrics', async () => {
+    const text = await (await fetch(`${app.url}/metrics`)).text();
+    const count = (event: string) =>
+      Number(new RegExp(`causeway_oidc_events_total\\{event="${event}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+    expect(count('authorization')).toBeGreaterThan(5);
+    expect(count('token_authorization_code')).toBeGreaterThan(5);
+    expect(count('token_refresh_token')).toBeGreaterThan(0);
+    expect(count('token_refused')).toBeGreaterThan(0);
+    expect(count('signed_out')).toBeGreaterThan(0);
+  });
+
   it('printed no oidc-provider WARNING or NOTICE in this whole file', () => {
     expect(providerNotices).toEqual([]);
   });
