@@ -1,16 +1,28 @@
 // `causeway import patients`: streams a legacy export into patients and credentials, writing one
 // migration-log entry per row. Idempotent by legacy_id, batched, never hashes a password.
-import { createHash, randomUUID } from 'node:crypto';
-import { eq, sql } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { setImmediate as yieldToEvents } from 'node:timers/promises';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import type { CountryCode } from 'libphonenumber-js';
 import { appendAudit } from '../../db/audit.ts';
 import type { Db, DbOrTx } from '../../db/client.ts';
-import { pgArray, queryRows } from '../../db/pg-array.ts';
+import { queryRows } from '../../db/pg-array.ts';
 import { cohorts, importRuns, type ImportOutcome } from '../../db/schema/index.ts';
 import type { HashParams } from '../credentials/index.ts';
 import type { FieldCipher } from '../encryption.ts';
-import { normalizeRow, type FlagReason, type NormalizedPatient } from './normalize-row.ts';
-import { readRows, type ImportFormat, type ReadProgress, type SourceRow } from './read-sources.ts';
+import type { NormalizedPatient } from './normalize-row.ts';
+import {
+  columnValues,
+  createBatchBuilder,
+  finishBatch,
+  refingerprint,
+  unknownCohorts,
+  type Cohort,
+  type ColumnValues,
+  type LogEntry,
+  type PreparedBatch,
+} from './prepare-batch.ts';
+import { readRowGroups, type ImportFormat, type ReadProgress } from './read-sources.ts';
 
 export interface ImportOptions {
   file: string;
@@ -35,24 +47,6 @@ export interface ImportSummary {
   byReason: Record<string, number>;
 }
 
-interface LogEntry {
-  line: number;
-  legacyId: string | null;
-  outcome: ImportOutcome;
-  reasons: string[];
-  patientId: string | null;
-  /** The row as read, encrypted. */
-  rawEnc: string;
-  hasPassword: boolean;
-}
-
-// Flags about other accounts change as other rows arrive; they are not part of a row's own content.
-const relationalFlags: ReadonlySet<FlagReason> = new Set([
-  'duplicate_email',
-  'duplicate_phone',
-  'duplicate_new_platform_id',
-]);
-
 class DryRunRollback extends Error {}
 
 export async function importPatients(
@@ -74,22 +68,20 @@ export async function importPatients(
   const cohortIds = new Map<string, { id: string; zone: string }>();
 
   const work = async (tx: DbOrTx, writeLog: boolean) => {
-    let batch: SourceRow[] = [];
-    let pending: Promise<void> = Promise.resolve();
-    let applied = 0;
     const apply = async (prepared: PreparedBatch) => {
       // A batch's patients, credentials and log entries commit together or not at all.
       await tx.transaction(async (btx) => {
         // A batch lost to a crash is simply imported again (the run is idempotent), so a commit need
-        // not wait for its WAL flush.
-        await btx.execute(sql`set local synchronous_commit = off`);
-        await applyBatch(btx, runId, prepared, options, cohortIds);
-        if (writeLog) await writeEntries(btx, runId, prepared.entries);
+        // not wait for its WAL flush. Every lookup here is by an indexed key: an index scan whatever
+        // the planner's (soon stale) picture of a table growing by a million rows says, so no ANALYZE
+        // during the run. Compiling these short statements (JIT) would cost more than running them.
+        await btx.execute(
+          sql`select set_config('synchronous_commit', 'off', true), set_config('enable_seqscan', 'off', true),
+            set_config('jit', 'off', true)`,
+        );
+        await applyBatch(btx, runId, prepared, options, cohortIds, writeLog);
       });
-      // The planner's picture of a table that grows by a million rows goes stale fast; without it the
-      // per-batch lookups turn into scans and the run slows as it goes.
-      applied += 1;
-      if (applied % 25 === 0) await tx.execute(sql`analyze patients`);
+
       for (const entry of prepared.entries) {
         summary.rows += 1;
         summary.byOutcome[entry.outcome] = (summary.byOutcome[entry.outcome] ?? 0) + 1;
@@ -100,22 +92,40 @@ export async function importPatients(
       }
       options.onProgress?.({ rows: summary.rows, ...progress });
     };
-    // Reading and checking the next batch (CPU) overlaps writing this one (database): batches are
-    // still written one after another, in file order.
+    // Reading and checking the next batches (CPU, this thread) overlaps writing this one (the database
+    // server's process): batches are still written one after another, in file order, and at most
+    // `ahead` of them wait in memory.
+    const ahead = 1;
+    const builder = createBatchBuilder(options, deps.cipher);
+    let chain: Promise<void> = Promise.resolve();
+    const inFlight: Promise<void>[] = [];
     const flush = async () => {
-      if (batch.length === 0) return;
-      const prepared = prepareBatch(batch, options, deps.cipher);
-      batch = [];
-      await pending;
-      pending = apply(prepared);
-      pending.catch(() => {});
+      if (builder.size === 0) return;
+      const prepared = builder.take();
+      // Sealing the rows and laying out the columns each take a while: let the database's answer in between.
+      await yieldToEvents();
+      if (unknownCohorts(prepared, cohortIds).length === 0)
+        finishBatch(prepared, cohortIds, options.defaultTimeZone);
+      chain = chain.then(() => apply(prepared));
+      chain.catch(() => {});
+      inFlight.push(chain);
+      while (inFlight.length > ahead) await inFlight.shift();
     };
-    for await (const row of readRows(options.file, options.format, progress)) {
-      batch.push(row);
-      if (batch.length >= batchSize) await flush();
+    let sinceYield = 0;
+    for await (const rows of readRowGroups(options.file, options.format, progress)) {
+      for (const row of rows) {
+        builder.add(row);
+        if (builder.size >= batchSize) await flush();
+        // Checking rows runs without a pause of its own: give the database's answers their turn often,
+        // so the server never waits long on this thread for its next statement.
+        if (++sinceYield >= 25) {
+          sinceYield = 0;
+          await yieldToEvents();
+        }
+      }
     }
     await flush();
-    await pending;
+    await chain;
   };
 
   try {
@@ -181,243 +191,196 @@ async function startRun(db: Db, options: ImportOptions): Promise<string> {
   return run!.id;
 }
 
-function fingerprint(
-  patient: NormalizedPatient,
-  cohortId: string | null,
-  timeZone: string,
-  flags: FlagReason[],
-): string {
-  const own = flags.filter((f) => !relationalFlags.has(f)).sort();
-  const c = patient.credential;
-  // A fixed field order, so the same record always hashes the same.
-  const fields = [
-    patient.legacyId,
-    patient.email,
-    patient.phone,
-    patient.givenName,
-    patient.familyName,
-    patient.birthDate,
-    patient.locale,
-    timeZone,
-    cohortId,
-    patient.emailOptIn,
-    patient.smsOptIn,
-    patient.newPlatformId,
-    patient.legacyCreatedAt,
-    c?.family,
-    c?.encoded,
-    c?.params ?? null,
-    c?.usable,
-    own,
-  ];
-  return createHash('sha256').update(JSON.stringify(fields)).digest('hex');
+/** Creates the cohorts a batch names for the first time, and remembers every cohort's id and zone. */
+async function resolveCohorts(tx: DbOrTx, names: string[], cache: Map<string, Cohort>): Promise<void> {
+  for (const name of names) {
+    await tx.insert(cohorts).values({ name }).onConflictDoNothing();
+    const [row] = await tx
+      .select({ id: cohorts.id, zone: cohorts.defaultTimeZone })
+      .from(cohorts)
+      .where(eq(cohorts.name, name));
+    cache.set(name, { id: row!.id, zone: row!.zone });
+  }
 }
 
-async function cohortFor(tx: DbOrTx, name: string | null, cache: Map<string, { id: string; zone: string }>) {
-  if (!name) return null;
-  const cached = cache.get(name);
-  if (cached) return cached;
-  await tx.insert(cohorts).values({ name }).onConflictDoNothing();
-  const [row] = await tx
-    .select({ id: cohorts.id, zone: cohorts.defaultTimeZone })
-    .from(cohorts)
-    .where(eq(cohorts.name, name));
-  const entry = { id: row!.id, zone: row!.zone };
-  cache.set(name, entry);
-  return entry;
+/** A batch column as an array expression of `type`. */
+function column(values: ColumnValues, type: string): SQL {
+  return values.packed
+    ? sql`string_to_array(${values.text}::text, chr(31), '')::${sql.raw(type)}[]`
+    : sql`${values.text}::${sql.raw(type)}[]`;
 }
 
-interface Candidate {
-  patient: NormalizedPatient;
-  flags: FlagReason[];
-  entry: LogEntry;
-}
-
-interface PreparedBatch {
-  entries: LogEntry[];
-  candidates: Candidate[];
-}
-
-/** Everything about a batch that needs no database: parse, validate, detect hashes, encrypt the raw rows. */
-function prepareBatch(batch: SourceRow[], options: ImportOptions, cipher: FieldCipher): PreparedBatch {
-  const entries: LogEntry[] = [];
-  const candidates: Candidate[] = [];
-  const seenInBatch = new Set<string>();
-  const ivs = cipher.ivs(batch.length);
-  batch.forEach((row, i) => {
-    const entry: LogEntry = {
-      line: row.line,
-      legacyId: null,
-      outcome: 'skipped',
-      reasons: [],
-      patientId: null,
-      rawEnc: cipher.encrypt(row.text, ivs[i]!),
-      hasPassword: false,
-    };
-    entries.push(entry);
-    if (row.error || !row.raw) {
-      entry.reasons = [row.error ?? 'malformed_row'];
-      return;
-    }
-    const result = normalizeRow(row.raw, {
-      defaultRegion: options.defaultRegion,
-      hashConfig: options.hashConfig,
-    });
-    entry.legacyId = result.ok ? result.patient.legacyId : result.legacyId;
-    if (!result.ok) {
-      entry.reasons = [result.reason];
-      return;
-    }
-    if (seenInBatch.has(result.patient.legacyId)) {
-      entry.reasons = ['duplicate_legacy_id_in_file'];
-      return;
-    }
-    seenInBatch.add(result.patient.legacyId);
-    entry.hasPassword = result.patient.credential?.usable ?? false;
-    candidates.push({ patient: result.patient, flags: result.flags, entry });
-  });
-  return { entries, candidates };
+interface Found {
+  kind: 'legacy_id' | 'email_normalized' | 'phone' | 'new_platform_id';
+  key: string;
+  id: string | null;
+  fingerprint: string | null;
+  run_id: string | null;
+  owners: string[] | null;
 }
 
 /** Decides each candidate's outcome against what the database holds, and writes the batch. */
 async function applyBatch(
   tx: DbOrTx,
   runId: string,
-  { candidates }: PreparedBatch,
+  batch: PreparedBatch,
   options: ImportOptions,
-  cohortCache: Map<string, { id: string; zone: string }>,
+  cohortCache: Map<string, Cohort>,
+  writeLog: boolean,
 ): Promise<void> {
-  if (candidates.length === 0) return;
+  const { candidates, entries } = batch;
+  if (!batch.columns) {
+    await resolveCohorts(tx, unknownCohorts(batch, cohortCache), cohortCache);
+    finishBatch(batch, cohortCache, options.defaultTimeZone);
+  }
+  const columns = batch.columns!;
 
-  const legacyIds = candidates.map((c) => c.patient.legacyId);
-  const emails = [
-    ...new Set(candidates.flatMap((c) => (c.patient.emailNormalized ? [c.patient.emailNormalized] : []))),
-  ];
-  const phones = [...new Set(candidates.flatMap((c) => (c.patient.phone ? [c.patient.phone] : [])))];
-  const npIds = [
-    ...new Set(candidates.flatMap((c) => (c.patient.newPlatformId ? [c.patient.newPlatformId] : []))),
-  ];
-  // One after another (a transaction is one connection), each a single array parameter: fast at any batch size.
-  const existing = await queryRows<{
-    id: string;
-    legacy_id: string;
-    import_fingerprint: string | null;
-    import_run_id: string | null;
-  }>(
-    tx,
-    sql`select id, legacy_id, import_fingerprint, import_run_id from patients where legacy_id = any(${pgArray(legacyIds)}::text[])`,
-  );
-  const ownersOf = async (column: 'email_normalized' | 'phone' | 'new_platform_id', keys: string[]) =>
-    keys.length
-      ? queryRows<{ key: string | null; ids: string[] }>(
-          tx,
-          // Two owners per value are enough to tell "someone else has it", however many share it.
-          sql`select ${sql.identifier(column)} as key, (array_agg(legacy_id))[1:2] as ids from patients
-              where ${sql.identifier(column)} = any(${pgArray(keys)}::text[]) group by 1`,
-        )
-      : [];
-  const emailOwners = await ownersOf('email_normalized', emails);
-  const phoneOwners = await ownersOf('phone', phones);
-  const npOwners = await ownersOf('new_platform_id', npIds);
-  const existingById = new Map(
-    existing.map((e) => [
-      e.legacy_id,
-      { id: e.id, fingerprint: e.import_fingerprint, runId: e.import_run_id },
-    ]),
-  );
-  const owners = (rows: { key: string | null; ids: string[] }[]) => {
-    const map = new Map<string, Set<string>>();
-    for (const r of rows) if (r.key) map.set(r.key, new Set(r.ids));
-    return map;
-  };
-  const emailMap = owners(emailOwners);
-  const phoneMap = owners(phoneOwners);
-  const npMap = owners(npOwners);
+  const existingById = new Map<string, { id: string; fingerprint: string | null; runId: string | null }>();
+  const emailMap = new Map<string, Set<string>>();
+  const phoneMap = new Map<string, Set<string>>();
+  const npMap = new Map<string, Set<string>>();
+  if (candidates.length > 0) {
+    const distinct = (pick: (p: NormalizedPatient) => string | null) => {
+      const keys = new Set<string>();
+      for (const { patient } of candidates) {
+        const key = pick(patient);
+        if (key) keys.add(key);
+      }
+      return columnValues([...keys], (k) => k);
+    };
+    // One round trip. Two owners per value are enough to tell "someone else has it", however many
+    // share it, and each is one index probe.
+    const owners = (key: Found['kind'], keys: ColumnValues) => sql`
+      select ${sql.raw(`'${key}'`)} as kind, k.key, null, null, null, o.owners
+      from unnest(${column(keys, 'text')}) as k(key)
+      cross join lateral (select array(select p.legacy_id from patients p
+        where p.${sql.identifier(key)} = k.key limit 2) as owners) as o
+      where cardinality(o.owners) > 0`;
+    const found = await queryRows<Found>(
+      tx,
+      sql`select 'legacy_id' as kind, legacy_id as key, id::text as id, import_fingerprint as fingerprint,
+          import_run_id::text as run_id, null::text[] as owners
+        from patients where legacy_id = any(${column(columns.legacyId, 'text')})
+        union all ${owners(
+          'email_normalized',
+          distinct((p) => p.emailNormalized),
+        )}
+        union all ${owners(
+          'phone',
+          distinct((p) => p.phone),
+        )}
+        union all ${owners(
+          'new_platform_id',
+          distinct((p) => p.newPlatformId),
+        )}`,
+    );
+    for (const row of found) {
+      if (row.kind === 'legacy_id')
+        existingById.set(row.key, { id: row.id!, fingerprint: row.fingerprint, runId: row.run_id });
+      else
+        (row.kind === 'email_normalized' ? emailMap : row.kind === 'phone' ? phoneMap : npMap).set(
+          row.key,
+          new Set(row.owners),
+        );
+    }
+  }
 
-  type Write = Candidate & {
-    cohortId: string | null;
-    timeZone: string;
-    print: string;
-    isNew: boolean;
-  };
-  const writes: Write[] = [];
   const unchangedIds: string[] = [];
   // Values now shared by two accounts or more: every account holding one is flagged, once.
   const sharedEmails = new Set<string>();
   const sharedPhones = new Set<string>();
+  let droppedNewPlatformId = false;
+  const actions: (string | null)[] = [];
   for (const candidate of candidates) {
     const { patient, flags, entry } = candidate;
     const previous = existingById.get(patient.legacyId);
+    actions.push(null);
     if (previous && previous.runId === runId) {
       entry.reasons = ['duplicate_legacy_id_in_file'];
       entry.hasPassword = false;
       continue;
     }
     const others = (map: Map<string, Set<string>>, key: string | null) => {
-      if (!key) return [];
+      if (!key) return false;
       const set = map.get(key) ?? new Set<string>();
-      const list = [...set].filter((id) => id !== patient.legacyId);
+      let other = false;
+      for (const id of set) if (id !== patient.legacyId) other = true;
       set.add(patient.legacyId);
       map.set(key, set);
-      return list;
+      return other;
     };
-    const sameEmail = others(emailMap, patient.emailNormalized);
-    const samePhone = others(phoneMap, patient.phone);
-    const sameNp = others(npMap, patient.newPlatformId);
-    if (sameEmail.length) {
+    if (others(emailMap, patient.emailNormalized)) {
       flags.push('duplicate_email');
       sharedEmails.add(patient.emailNormalized!);
     }
-    if (samePhone.length) {
+    if (others(phoneMap, patient.phone)) {
       flags.push('duplicate_phone');
       sharedPhones.add(patient.phone!);
     }
-    if (sameNp.length) {
+    if (others(npMap, patient.newPlatformId)) {
       // The new platform's id must point at one patient: keep the first, leave this one unlinked.
       flags.push('duplicate_new_platform_id');
       patient.newPlatformId = null;
+      refingerprint(candidate);
+      droppedNewPlatformId = true;
     }
-    const cohort = await cohortFor(tx, patient.cohort, cohortCache);
-    const timeZone = patient.timeZone ?? cohort?.zone ?? options.defaultTimeZone;
-    const print = fingerprint(patient, cohort?.id ?? null, timeZone, flags);
     entry.reasons = [...flags];
-    if (previous && previous.fingerprint === print) {
+    if (previous && previous.fingerprint === candidate.print) {
       entry.outcome = 'unchanged';
       entry.patientId = previous.id;
       unchangedIds.push(previous.id);
       continue;
     }
     entry.outcome = flags.length > 0 ? 'flagged' : previous ? 'updated' : 'imported';
-    writes.push({ ...candidate, cohortId: cohort?.id ?? null, timeZone, print, isNew: !previous });
+    entry.written = true;
+    // `+` and the flags the row is written with; null for a row not written.
+    actions[actions.length - 1] = `+${flags.join(',')}`;
+  }
+  if (droppedNewPlatformId) {
+    columns.newPlatformId = columnValues(candidates, (c) => c.patient.newPlatformId);
+    columns.print = columnValues(candidates, (c) => c.print);
   }
 
   if (unchangedIds.length) {
     await tx.execute(
-      sql`update patients set import_run_id = ${runId}::uuid where id = any(${pgArray(unchangedIds)}::uuid[])`,
+      sql`update patients set import_run_id = ${runId}::uuid where id = any(${column(
+        columnValues(unchangedIds, (id) => id),
+        'uuid',
+      )})`,
     );
   }
-  if (writes.length) {
-    const now = new Date().toISOString();
-    const column = <T>(pick: (w: Write) => T) => pgArray(writes.map(pick) as (string | boolean | null)[]);
-    const written = await queryRows<{ id: string; legacy_id: string }>(
-      tx,
-      sql`
-      insert into patients (legacy_id, new_platform_id, email, email_normalized, phone, given_name, family_name, birth_date,
-        locale, time_zone, cohort_id, email_opt_in, sms_opt_in, flags, legacy_created_at, import_fingerprint, import_run_id, updated_at)
-      select legacy_id, new_platform_id, email, email_normalized, phone, given_name, family_name, birth_date,
-        locale, time_zone, cohort_id, email_opt_in, sms_opt_in, coalesce(string_to_array(nullif(flags, ''), ','), '{}'),
+  const now = new Date().toISOString();
+  const writes = actions.some((a) => a !== null);
+  // Patients, their credentials and the log in one statement: the log takes each written patient's
+  // id from the upsert itself, so nothing comes back to this thread between them.
+  const upsert = sql`
+    input as (
+      select * from unnest(
+        ${column(columns.id, 'uuid')}, ${column(columns.legacyId, 'text')}, ${column(
+          columnValues(actions, (a) => a),
+          'text',
+        )},
+        ${column(columns.newPlatformId, 'text')}, ${column(columns.email, 'text')},
+        ${column(columns.emailNormalized, 'text')}, ${column(columns.phone, 'text')},
+        ${column(columns.givenName, 'text')}, ${column(columns.familyName, 'text')},
+        ${column(columns.birthDate, 'date')}, ${column(columns.locale, 'patient_locale')},
+        ${column(columns.timeZone, 'text')}, ${column(columns.cohortId, 'uuid')},
+        ${column(columns.emailOptIn, 'bool')}, ${column(columns.smsOptIn, 'bool')},
+        ${column(columns.legacyCreatedAt, 'timestamptz')}, ${column(columns.print, 'text')},
+        ${column(columns.credFamily, 'text')}, ${column(columns.credEncoded, 'text')},
+        ${column(columns.credParams, 'jsonb')}, ${column(columns.credUsable, 'bool')}
+      ) as t(id, legacy_id, action, new_platform_id, email, email_normalized, phone, given_name, family_name,
+        birth_date, locale, time_zone, cohort_id, email_opt_in, sms_opt_in, legacy_created_at,
+        import_fingerprint, cred_family, cred_encoded, cred_params, cred_usable)
+      where action is not null),
+    written as (
+      insert into patients (id, legacy_id, new_platform_id, email, email_normalized, phone, given_name, family_name,
+        birth_date, locale, time_zone, cohort_id, email_opt_in, sms_opt_in, flags, legacy_created_at,
+        import_fingerprint, import_run_id, updated_at)
+      select id, legacy_id, new_platform_id, email, email_normalized, phone, given_name, family_name, birth_date,
+        locale, time_zone, cohort_id, email_opt_in, sms_opt_in, coalesce(string_to_array(nullif(substr(action, 2), ''), ','), '{}'),
         legacy_created_at, import_fingerprint, ${runId}::uuid, ${now}::timestamptz
-      from unnest(
-        ${column((w) => w.patient.legacyId)}::text[], ${column((w) => w.patient.newPlatformId)}::text[],
-        ${column((w) => w.patient.email)}::text[], ${column((w) => w.patient.emailNormalized)}::text[],
-        ${column((w) => w.patient.phone)}::text[], ${column((w) => w.patient.givenName)}::text[],
-        ${column((w) => w.patient.familyName)}::text[], ${column((w) => w.patient.birthDate)}::date[],
-        ${column((w) => w.patient.locale)}::patient_locale[], ${column((w) => w.timeZone)}::text[],
-        ${column((w) => w.cohortId)}::uuid[], ${column((w) => w.patient.emailOptIn)}::bool[],
-        ${column((w) => w.patient.smsOptIn)}::bool[], ${column((w) => w.flags.join(','))}::text[],
-        ${column((w) => w.patient.legacyCreatedAt)}::timestamptz[], ${column((w) => w.print)}::text[]
-      ) as t(legacy_id, new_platform_id, email, email_normalized, phone, given_name, family_name, birth_date,
-        locale, time_zone, cohort_id, email_opt_in, sms_opt_in, flags, legacy_created_at, import_fingerprint)
+      from input
       on conflict (legacy_id) do update set
         new_platform_id = excluded.new_platform_id, email = excluded.email, email_normalized = excluded.email_normalized,
         phone = excluded.phone, given_name = excluded.given_name, family_name = excluded.family_name,
@@ -425,47 +388,44 @@ async function applyBatch(
         cohort_id = excluded.cohort_id, email_opt_in = excluded.email_opt_in, sms_opt_in = excluded.sms_opt_in,
         flags = excluded.flags, legacy_created_at = excluded.legacy_created_at,
         import_fingerprint = excluded.import_fingerprint, import_run_id = excluded.import_run_id, updated_at = excluded.updated_at
-      returning id, legacy_id`,
-    );
-    const idByLegacy = new Map(written.map((w) => [w.legacy_id, w.id]));
-    for (const w of writes) w.entry.patientId = idByLegacy.get(w.patient.legacyId) ?? null;
-    const withCredential = writes.filter((w) => w.patient.credential && w.entry.patientId);
-    if (withCredential.length) {
-      const cred = <T>(pick: (c: NonNullable<NormalizedPatient['credential']>, w: Write) => T) =>
-        pgArray(withCredential.map((w) => pick(w.patient.credential!, w)) as (string | boolean | null)[]);
-      // A credential already upgraded at sign-in is the patient's own now: a re-import never replaces it.
-      await tx.execute(sql`
-        insert into patient_credentials (patient_id, family, encoded, params, usable, origin, updated_at)
-        select patient_id, family, encoded, params, usable, 'legacy', ${now}::timestamptz
-        from unnest(${cred((_c, w) => w.entry.patientId)}::uuid[], ${cred((c) => c.family)}::text[],
-          ${cred((c) => c.encoded)}::text[], ${cred((c) => (c.params ? JSON.stringify(c.params) : null))}::jsonb[],
-          ${cred((c) => c.usable)}::bool[]) as t(patient_id, family, encoded, params, usable)
-        on conflict (patient_id) do update set family = excluded.family, encoded = excluded.encoded,
-          params = excluded.params, usable = excluded.usable, updated_at = excluded.updated_at
-        where patient_credentials.origin = 'legacy'`);
-    }
+      returning id, legacy_id),
+    credentials as (
+      -- A credential already upgraded at sign-in is the patient's own now: a re-import never replaces it.
+      insert into patient_credentials (patient_id, family, encoded, params, usable, origin, updated_at)
+      select written.id, input.cred_family, input.cred_encoded, input.cred_params, input.cred_usable, 'legacy', ${now}::timestamptz
+      from written join input using (legacy_id)
+      where input.cred_family is not null
+      on conflict (patient_id) do update set family = excluded.family, encoded = excluded.encoded,
+        params = excluded.params, usable = excluded.usable, updated_at = excluded.updated_at
+      where patient_credentials.origin = 'legacy')`;
+  if (writeLog) {
+    const entryColumn = (pick: (e: LogEntry) => string | number | boolean | null, type: string) =>
+      column(columnValues(entries, pick), type);
+    await tx.execute(sql`
+      with ${writes ? sql`${upsert},` : sql``}
+      entries as (
+        select * from unnest(${entryColumn((e) => e.line, 'int')}, ${entryColumn((e) => e.legacyId?.slice(0, 200) ?? null, 'text')},
+          ${entryColumn((e) => e.outcome, 'import_outcome')}, ${entryColumn((e) => e.reasons.join(',') || null, 'text')},
+          ${entryColumn((e) => e.patientId, 'uuid')}, ${column(batch.rawEncColumn, 'text')},
+          ${entryColumn((e) => e.hasPassword, 'bool')}, ${entryColumn((e) => e.written, 'bool')})
+        as t(line, legacy_id, outcome, reasons, patient_id, raw_enc, has_password, written))
+      insert into import_rows (run_id, line, legacy_id, outcome, reasons, patient_id, raw_enc, has_password)
+      select ${runId}::uuid, e.line, e.legacy_id, e.outcome, coalesce(string_to_array(nullif(e.reasons, ''), ','), '{}'),
+        ${writes ? sql`coalesce(e.patient_id, w.id)` : sql`e.patient_id`}, e.raw_enc, e.has_password
+      from entries e ${writes ? sql`left join written w on e.written and w.legacy_id = e.legacy_id` : sql``}`);
+  } else if (writes) {
+    await tx.execute(sql`with ${upsert} select count(*) from written`);
   }
-  for (const [column, flag, values] of [
+  for (const [key, flag, values] of [
     ['email_normalized', 'duplicate_email', sharedEmails],
     ['phone', 'duplicate_phone', sharedPhones],
   ] as const) {
     if (values.size === 0) continue;
     await tx.execute(
-      sql`update patients set flags = array_append(flags, ${flag}) where ${sql.identifier(column)} = any(${pgArray([...values])}::text[]) and not (${flag} = any(flags))`,
+      sql`update patients set flags = array_append(flags, ${flag}) where ${sql.identifier(key)} = any(${column(
+        columnValues([...values], (v) => v),
+        'text',
+      )}) and not (${flag} = any(flags))`,
     );
   }
-}
-
-async function writeEntries(tx: DbOrTx, runId: string, entries: LogEntry[]) {
-  if (entries.length === 0) return;
-  const column = <T>(pick: (e: LogEntry) => T) =>
-    pgArray(entries.map(pick) as (string | number | boolean | null)[]);
-  await tx.execute(sql`
-    insert into import_rows (run_id, line, legacy_id, outcome, reasons, patient_id, raw_enc, has_password)
-    select ${runId}::uuid, line, legacy_id, outcome, coalesce(string_to_array(nullif(reasons, ''), ','), '{}'),
-      patient_id, raw_enc, has_password
-    from unnest(${column((e) => e.line)}::int[], ${column((e) => e.legacyId?.slice(0, 200) ?? null)}::text[],
-      ${column((e) => e.outcome)}::import_outcome[], ${column((e) => e.reasons.join(','))}::text[],
-      ${column((e) => e.patientId)}::uuid[], ${column((e) => e.rawEnc)}::text[],
-      ${column((e) => e.hasPassword)}::bool[]) as t(line, legacy_id, outcome, reasons, patient_id, raw_enc, has_password)`);
 }

@@ -91,7 +91,8 @@ export interface NormalizeOptions {
 
 const MAX_FIELD = 4_096;
 const emailSchema = z.string().email().max(254);
-const dateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+// What z.string().regex() would test, without a zod parse per row on the import's hot path.
+const datePattern = /^\d{4}-\d{2}-\d{2}$/;
 
 function text(value: unknown): string | null {
   if (value === null || value === undefined) return null;
@@ -128,7 +129,7 @@ export function isValidTimeZone(zone: string): boolean {
 }
 
 function isRealPastDate(value: string): boolean {
-  if (!dateSchema.safeParse(value).success) return false;
+  if (!datePattern.test(value)) return false;
   const date = new Date(`${value}T00:00:00Z`);
   return (
     !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value && date.getTime() <= Date.now()

@@ -2,7 +2,7 @@
 // Lines, or Auth0's bulk-import JSON array. Memory holds one row, not the file.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { parse } from 'csv-parse';
+import { parse, type Parser } from 'csv-parse';
 import type { RawRow, SkipReason } from './normalize-row.ts';
 
 export type ImportFormat = 'csv' | 'jsonl' | 'auth0';
@@ -27,24 +27,118 @@ export class UnreadableFileError extends Error {}
 
 const MAX_ROW_BYTES = 64 * 1024;
 
-export async function* readRows(
+/**
+ * The file's rows, a few hundred at a time (what one read of the file holds): a caller loops over each
+ * group synchronously instead of awaiting every row.
+ */
+export async function* readRowGroups(
   file: string,
   format: ImportFormat,
   progress?: ReadProgress,
-): AsyncGenerator<SourceRow> {
+): AsyncGenerator<SourceRow[]> {
   const totals = progress ?? { bytesRead: 0, totalBytes: 0 };
   totals.totalBytes = (await stat(file)).size;
   const input = createReadStream(file);
   input.on('data', (chunk) => (totals.bytesRead += chunk.length));
   if (format === 'csv') yield* readCsv(input);
-  else if (format === 'jsonl') yield* readJsonLines(input);
-  else yield* readAuth0(input);
+  else if (format === 'jsonl') yield* inGroups(readJsonLines(input));
+  else yield* inGroups(readAuth0(input));
 }
 
-async function* readCsv(input: NodeJS.ReadableStream): AsyncGenerator<SourceRow> {
+async function* inGroups(rows: AsyncGenerator<SourceRow>): AsyncGenerator<SourceRow[]> {
+  let group: SourceRow[] = [];
+  for await (const row of rows) {
+    group.push(row);
+    if (group.length >= 256) {
+      yield group;
+      group = [];
+    }
+  }
+  if (group.length > 0) yield group;
+}
+
+/** A line this long may reach csv-parse's record limit (UTF-8 takes up to 4 bytes a character). */
+const PLAIN_LINE_MAX = 16_000;
+
+/**
+ * The fields of one line whose quoting is plain RFC 4180 (a field either bare without quotes, or wholly
+ * quoted with `""` for a quote); null for anything else: a quoted field going on to the next line, a
+ * stray or unclosed quote.
+ */
+function splitQuoted(text: string): string[] | null {
+  const fields: string[] = [];
+  let pos = 0;
+  for (;;) {
+    if (text.charCodeAt(pos) === 0x22) {
+      let value = '';
+      let from = pos + 1;
+      for (;;) {
+        const close = text.indexOf('"', from);
+        if (close === -1) return null;
+        value += text.slice(from, close);
+        if (text.charCodeAt(close + 1) === 0x22) {
+          value += '"';
+          from = close + 2;
+          continue;
+        }
+        pos = close + 1;
+        break;
+      }
+      fields.push(value);
+      if (pos === text.length) return fields;
+      if (text.charCodeAt(pos) !== 0x2c) return null;
+      pos += 1;
+    } else {
+      const comma = text.indexOf(',', pos);
+      const value = text.slice(pos, comma === -1 ? text.length : comma);
+      if (value.includes('"')) return null;
+      fields.push(value);
+      if (comma === -1) return fields;
+      pos = comma + 1;
+    }
+  }
+}
+
+/**
+ * CSV rows in groups of one file chunk. A line with no carriage return, not long, whose quoting is
+ * plain (`splitQuoted`) is split here, which is all csv-parse would do with it; from the first line
+ * that is not plain to the end of the file, csv-parse reads the bytes, with its handling of quoting
+ * across lines, record size and errors.
+ */
+async function* readCsv(input: NodeJS.ReadableStream): AsyncGenerator<SourceRow[]> {
   const skipped: SourceRow[] = [];
-  const parser = input.pipe(
-    parse({
+  let parser: Parser | undefined;
+  let failure: unknown;
+  /** Lines read by the fast path before csv-parse took over: csv-parse counts from 1 again. */
+  let lineOffset = 0;
+  let line = 0;
+  let header: string[] | undefined;
+  let group: SourceRow[] = [];
+  let carry: Buffer | undefined;
+  let start = true;
+
+  const take = (record: string[], text: string, at: number) => {
+    if (!header) {
+      header = record.map((h) => h.trim().toLowerCase());
+      if (!header.includes('legacy_id')) {
+        throw new UnreadableFileError('the file has no legacy_id column in its header row');
+      }
+      return;
+    }
+    if (record.length !== header.length) {
+      group.push({ line: at, text, error: 'wrong_column_count' });
+      return;
+    }
+    const raw: Record<string, string> = {};
+    for (let i = 0; i < header.length; i++) raw[header[i]!] = record[i]!;
+    group.push({ line: at, text, raw: raw as RawRow });
+  };
+
+  const startParser = () => {
+    lineOffset = line;
+    parser = parse({
+      // csv-parse settles the record delimiter on the first one it meets: the lines before were '\n'.
+      ...(lineOffset > 0 ? { record_delimiter: '\n' } : {}),
       bom: true,
       relax_column_count: true,
       skip_empty_lines: true,
@@ -53,39 +147,104 @@ async function* readCsv(input: NodeJS.ReadableStream): AsyncGenerator<SourceRow>
       info: true,
       raw: true,
       on_skip: (error, raw) => {
-        const line = (error as { lines?: number } | undefined)?.lines ?? 0;
-        if (skipped.some((row) => row.line === line)) return undefined;
+        const at = ((error as { lines?: number } | undefined)?.lines ?? 0) + lineOffset;
+        if (skipped.some((row) => row.line === at)) return undefined;
         const reason: SkipReason = error?.code === 'CSV_MAX_RECORD_SIZE' ? 'field_too_long' : 'malformed_row';
-        skipped.push({ line, text: (raw ?? '').slice(0, 2_000), error: reason });
+        skipped.push({ line: at, text: (raw ?? '').slice(0, 2_000), error: reason });
         return undefined;
       },
-    }),
-  );
-  let header: string[] | undefined;
-  for await (const item of parser as AsyncIterable<{
-    record: string[];
-    raw: string;
-    info: { lines: number };
-  }>) {
-    while (skipped.length > 0) yield skipped.shift()!;
-    const text = item.raw.replace(/\r?\n$/, '');
-    const line = item.info.lines - (text.match(/\n/g)?.length ?? 0);
-    if (!header) {
-      header = item.record.map((h) => h.trim().toLowerCase());
-      if (!header.includes('legacy_id')) {
-        throw new UnreadableFileError('the file has no legacy_id column in its header row');
+    });
+    parser.on('error', (error) => (failure = error));
+    return parser;
+  };
+
+  const drain = () => {
+    if (!parser) return;
+    for (
+      let item = parser.read() as { record: string[]; raw: string; info: { lines: number } } | null;
+      item !== null;
+      item = parser.read() as typeof item
+    ) {
+      while (skipped.length > 0) group.push(skipped.shift()!);
+      // csv-parse's raw text begins with the empty lines it skipped before the record: not the row's own.
+      const text = item.raw.replace(/\r?\n$/, '').replace(/^(?:\r?\n)+/, '');
+      take(item.record, text, item.info.lines + lineOffset - (text.match(/\n/g)?.length ?? 0));
+    }
+    if (failure) throw failure;
+  };
+
+  /** Splits the plain lines at the front of `bytes`; returns where the first line that is not plain starts. */
+  const plainLines = (bytes: Buffer, from: number, last: boolean): number => {
+    let pos = from;
+    let quote = bytes.indexOf(0x22, pos);
+    let cr = bytes.indexOf(0x0d, pos);
+    while (pos < bytes.length) {
+      let end = bytes.indexOf(0x0a, pos);
+      if (end === -1) {
+        if (!last) return bytes.length - pos > PLAIN_LINE_MAX ? pos : -1 - pos;
+        end = bytes.length;
       }
-      continue;
+      if ((cr !== -1 && cr < end) || end - pos > PLAIN_LINE_MAX) return pos;
+      if (end > pos) {
+        const text = bytes.toString('utf8', pos, end);
+        const record = quote !== -1 && quote < end ? splitQuoted(text) : text.split(',');
+        if (!record) return pos;
+        take(record, text, line + 1);
+      }
+      line += 1;
+      pos = end + 1;
+      if (quote !== -1 && quote < pos) quote = bytes.indexOf(0x22, pos);
+      if (cr !== -1 && cr < pos) cr = bytes.indexOf(0x0d, pos);
     }
-    if (item.record.length !== header.length) {
-      yield { line, text, error: 'wrong_column_count' };
-      continue;
+    return -1 - pos;
+  };
+
+  const feed = (chunk: Buffer | undefined) => {
+    if (parser) {
+      if (chunk) parser.write(chunk);
+      drain();
+      return;
     }
-    const raw: Record<string, string> = {};
-    header.forEach((name, i) => (raw[name] = item.record[i]!));
-    yield { line, text, raw: raw as RawRow };
+    let bytes = chunk ? (carry ? Buffer.concat([carry, chunk]) : chunk) : (carry ?? Buffer.alloc(0));
+    carry = undefined;
+    let from = 0;
+    if (start && bytes.length >= 3) {
+      start = false;
+      if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) from = 3;
+    } else if (start && !chunk) start = false;
+    else if (start) {
+      // Fewer than three bytes so far: wait for more before deciding about a byte-order mark.
+      carry = bytes;
+      return;
+    }
+    const stop = plainLines(bytes, from, !chunk);
+    if (stop >= 0) {
+      startParser().write(bytes.subarray(stop));
+      drain();
+    } else if (-1 - stop < bytes.length) carry = bytes.subarray(-1 - stop);
+    bytes = Buffer.alloc(0);
+  };
+
+  for await (const chunk of input as AsyncIterable<Buffer>) {
+    feed(chunk);
+    if (group.length > 0) {
+      yield group;
+      group = [];
+    }
   }
-  while (skipped.length > 0) yield skipped.shift()!;
+  feed(undefined);
+  if (parser) {
+    const done = parser;
+    done.end();
+    // The last record, and any error the end of the file reveals (an unclosed quote), come on flush.
+    await new Promise<void>((resolve) => {
+      done.once('finish', resolve);
+      done.once('error', () => resolve());
+    });
+    drain();
+  }
+  while (skipped.length > 0) group.push(skipped.shift()!);
+  if (group.length > 0) yield group;
   if (!header) throw new UnreadableFileError('the file is empty: it has no header row');
 }
 
