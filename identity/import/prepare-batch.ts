@@ -209,7 +209,7 @@ let sequence = 0;
  * most of the cost of those three indexes. The id tells when the import ran, nothing else.
  */
 export function timeOrderedIds(count: number): string[] {
-  const random = randomBytes(10 * count);
+  const random = randomBytes(8 * count);
   const ids = new Array<string>(count);
   const bytes = Buffer.alloc(16);
   for (let i = 0; i < count; i++) {
@@ -224,7 +224,7 @@ export function timeOrderedIds(count: number): string[] {
     bytes.writeUIntBE(lastMs, 0, 6);
     bytes[6] = 0x70 | (sequence >> 8);
     bytes[7] = sequence & 0xff;
-    random.copy(bytes, 8, 10 * i, 10 * i + 8);
+    random.copy(bytes, 8, 8 * i, 8 * i + 8);
     bytes[8] = 0x80 | (bytes[8]! & 0x3f);
     const hex = bytes.toString('hex');
     ids[i] =
