@@ -1,17 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { auditEvents, patientCredentials, patients } from '../db/schema/index.ts';
 import { openTestDatabase, type TestDatabase } from '../test/support/db.ts';
 import { closeOffThreadPool } from './credentials/offthread.ts';
 import { createFieldCipher } from './encryption.ts';
-import { importPatients } from './import/import-patients.ts';
 import { createLegacyVerifier, signLegacyRequest, type LegacyVerifier } from './legacy-verify.ts';
 import { createPatientSignIn } from './patient-sign-in.ts';
+import { importSampleExport } from '../test/support/fixtures.ts';
 
-const fixture = path.resolve(import.meta.dirname, '../test/fixtures/legacy-export-sample.csv');
 const PASSWORD = 'Sunrise-Clinic-2019';
 let database: TestDatabase;
 
@@ -24,17 +22,10 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   await database.reset();
-  await importPatients(
-    { db: database.db, cipher: createFieldCipher(randomBytes(32).toString('base64url')) },
-    {
-      file: fixture,
-      format: 'csv',
-      dryRun: false,
-      defaultRegion: 'US',
-      defaultTimeZone: 'America/New_York',
-      startedBy: 'cli',
-    },
-  );
+  await importSampleExport({
+    db: database.db,
+    cipher: createFieldCipher(randomBytes(32).toString('base64url')),
+  });
 });
 
 function service(legacyVerifier?: LegacyVerifier) {

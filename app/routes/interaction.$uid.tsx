@@ -4,7 +4,6 @@ import {
   data,
   redirect,
   type ActionFunctionArgs,
-  type HeadersFunction,
   type LoaderFunctionArgs,
   type MetaFunction,
   type AppLoadContext,
@@ -22,7 +21,7 @@ import {
 import { requireCsrf } from '../utils/csrf.server.ts';
 import {
   currentPatient,
-  readWelcomeForm,
+  answerWelcome,
   signInFailure,
   portalLogin,
   signInWithPasswordForm,
@@ -31,22 +30,11 @@ import {
 } from '../utils/patient-auth.server.ts';
 import type { InteractionDetails } from '../../identity/oidc/provider.ts';
 import type { ActivePatientSession } from '../../identity/patient-sessions.ts';
+import { signInHeaders } from '../utils/headers.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Sign in' }];
 
-export const headers: HeadersFunction = ({ actionHeaders, loaderHeaders }) => {
-  const headers = new Headers({ 'Cache-Control': 'no-store' });
-  const retryAfter = actionHeaders.get('Retry-After') ?? loaderHeaders.get('Retry-After');
-  if (retryAfter) headers.set('Retry-After', retryAfter);
-  return headers;
-};
-
-const problems = {
-  too_short: 'tooShort',
-  too_long: 'tooLong',
-  common: 'common',
-  mismatch: 'mismatch',
-} as const;
+export const headers = signInHeaders;
 
 type View =
   | { view: 'expired' }
@@ -145,16 +133,8 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   if (details.prompt.name === 'login' && (intent === 'welcome' || intent === 'skip-welcome')) {
     const active = await currentPatient(request, context);
     if (!active) return redirect(self);
-    if (intent === 'welcome') {
-      const outcome = await context.services.patientWelcome.complete(
-        active.patient.id,
-        readWelcomeForm(form),
-      );
-      if (!outcome.ok) return data({ problem: problems[outcome.problem] as WelcomeProblem }, { status: 400 });
-    } else {
-      await context.services.patientWelcome.skip(active.patient.id);
-    }
-    await context.services.patientSessions.welcomeDone(active.session.id);
+    const answered = await answerWelcome(form, context, active);
+    if (!answered.ok) return data({ problem: answered.problem }, { status: 400 });
     return finishLogin(context, details, portalLogin(active));
   }
 

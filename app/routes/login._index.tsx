@@ -3,7 +3,6 @@ import {
   data,
   redirect,
   type ActionFunctionArgs,
-  type HeadersFunction,
   type LoaderFunctionArgs,
   type MetaFunction,
 } from '@remix-run/node';
@@ -12,15 +11,11 @@ import { PatientShell } from '../components/patient-shell.tsx';
 import { SignInForm, type SignInErrorView } from '../components/patient-sign-in.tsx';
 import { requireCsrf } from '../utils/csrf.server.ts';
 import { currentPatient, signInFailure, signInWithPasswordForm } from '../utils/patient-auth.server.ts';
+import { signInHeaders } from '../utils/headers.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Sign in' }];
 
-export const headers: HeadersFunction = ({ actionHeaders }) => {
-  const headers = new Headers();
-  const retryAfter = actionHeaders.get('Retry-After');
-  if (retryAfter) headers.set('Retry-After', retryAfter);
-  return headers;
-};
+export const headers = signInHeaders;
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const active = await currentPatient(request, context);

@@ -2,7 +2,6 @@ import {
   data,
   redirect,
   type ActionFunctionArgs,
-  type HeadersFunction,
   type LoaderFunctionArgs,
   type MetaFunction,
 } from '@remix-run/node';
@@ -13,16 +12,11 @@ import { FormError } from '../components/form-error.tsx';
 import { StaffCard } from '../components/staff-card.tsx';
 import { requireCsrf } from '../utils/csrf.server.ts';
 import { readStaffToken, safeStaffNext, staffCookie } from '../utils/staff-auth.server.ts';
+import { signInHeaders } from '../utils/headers.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Staff sign-in' }];
 
-// Retry-After from a lockout answer reaches the browser on a full-document post too.
-export const headers: HeadersFunction = ({ actionHeaders }) => {
-  const retryAfter = actionHeaders.get('Retry-After');
-  const headers = new Headers();
-  if (retryAfter) headers.set('Retry-After', retryAfter);
-  return headers;
-};
+export const headers = signInHeaders;
 
 export const signInSchema = z.object({
   email: z.string().trim().min(1).max(254),

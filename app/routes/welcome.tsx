@@ -10,16 +10,9 @@ import { useActionData, useLoaderData } from '@remix-run/react';
 import { PatientShell } from '../components/patient-shell.tsx';
 import { WelcomeForm, type WelcomeProblem } from '../components/patient-sign-in.tsx';
 import { requireCsrf } from '../utils/csrf.server.ts';
-import { currentPatient, readWelcomeForm, welcomeView } from '../utils/patient-auth.server.ts';
+import { answerWelcome, currentPatient, welcomeView } from '../utils/patient-auth.server.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Welcome' }];
-
-const problems = {
-  too_short: 'tooShort',
-  too_long: 'tooLong',
-  common: 'common',
-  mismatch: 'mismatch',
-} as const;
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const active = await currentPatient(request, context);
@@ -33,13 +26,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   requireCsrf(request, form, context);
   const active = await currentPatient(request, context);
   if (!active) return redirect('/login');
-  if (form.get('intent') === 'welcome') {
-    const outcome = await context.services.patientWelcome.complete(active.patient.id, readWelcomeForm(form));
-    if (!outcome.ok) return data({ problem: problems[outcome.problem] as WelcomeProblem }, { status: 400 });
-  } else {
-    await context.services.patientWelcome.skip(active.patient.id);
-  }
-  await context.services.patientSessions.welcomeDone(active.session.id);
+  const answered = await answerWelcome(form, context, active);
+  if (!answered.ok) return data({ problem: answered.problem }, { status: 400 });
   return redirect('/');
 }
 

@@ -122,7 +122,33 @@ const welcomeForm = z.object({
   locale: z.enum(['en', 'es']).optional(),
 });
 
-export function readWelcomeForm(form: FormData): WelcomeAnswers {
+const welcomeProblems = {
+  too_short: 'tooShort',
+  too_long: 'tooLong',
+  common: 'common',
+  mismatch: 'mismatch',
+} as const;
+
+/**
+ * The welcome step's answer (intent `welcome`) or its skip (any other intent). On success the step is
+ * done for this session; a refused new password comes back as the message key to show.
+ */
+export async function answerWelcome(
+  form: FormData,
+  context: AppLoadContext,
+  active: ActivePatientSession,
+): Promise<{ ok: true } | { ok: false; problem: (typeof welcomeProblems)[keyof typeof welcomeProblems] }> {
+  if (form.get('intent') === 'welcome') {
+    const outcome = await context.services.patientWelcome.complete(active.patient.id, readWelcomeForm(form));
+    if (!outcome.ok) return { ok: false, problem: welcomeProblems[outcome.problem] };
+  } else {
+    await context.services.patientWelcome.skip(active.patient.id);
+  }
+  await context.services.patientSessions.welcomeDone(active.session.id);
+  return { ok: true };
+}
+
+function readWelcomeForm(form: FormData): WelcomeAnswers {
   const value = (name: string) => {
     const v = form.get(name);
     return typeof v === 'string' && v !== '' ? v : undefined;

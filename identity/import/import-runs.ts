@@ -5,6 +5,7 @@ import { appendAudit } from '../../db/audit.ts';
 import type { Db } from '../../db/client.ts';
 import { importRows, importRuns, type ImportOutcome } from '../../db/schema/index.ts';
 import type { FieldCipher } from '../encryption.ts';
+import type { LogEntry } from './prepare-batch.ts';
 
 export async function listImportRuns(db: Db, limit = 50) {
   return db.select().from(importRuns).orderBy(desc(importRuns.startedAt)).limit(limit);
@@ -16,14 +17,7 @@ export async function getImportRun(db: Db, runId: string) {
 }
 
 export interface RunRowsPage {
-  rows: {
-    line: number;
-    legacyId: string | null;
-    outcome: ImportOutcome;
-    reasons: string[];
-    patientId: string | null;
-    hasPassword: boolean;
-  }[];
+  rows: Omit<LogEntry, 'written'>[];
   total: number;
 }
 

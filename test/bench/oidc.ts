@@ -12,11 +12,11 @@ import { patientCredentials, patients } from '../../db/schema/index.ts';
 import { createFieldCipher } from '../../identity/encryption.ts';
 import { addClient } from '../../identity/oidc/clients.ts';
 import { argon2idParams } from '../../identity/passwords.ts';
+import { authorizationRequest, REDIRECT_URI } from '../support/authorization.ts';
 import { csrfFrom, freePort, TestBrowser } from '../support/http.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const PASSWORD = 'Harbor-Bench-Password-1';
-const REDIRECT = 'http://127.0.0.1:9/callback';
 
 function percentile(values: number[], p: number) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -58,15 +58,8 @@ async function startServer(env: Record<string, string>, port: number): Promise<C
 /** One patient's whole sign-in, as a browser and the new platform's back end do it. */
 async function fullSignIn(base: string, config: oidc.Configuration, email: string) {
   const browser = new TestBrowser(base);
-  const verifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
-  const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: REDIRECT,
+  const { url, verifier, state, nonce } = await authorizationRequest(config, {
     scope: 'openid email profile offline_access',
-    prompt: 'consent',
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state,
   });
   const toInteraction = await browser.get(url.pathname + url.search);
   const interaction = toInteraction.headers.get('location')!;
@@ -78,7 +71,7 @@ async function fullSignIn(base: string, config: oidc.Configuration, email: strin
   );
   if (posted.status !== 303 && posted.status !== 302) throw new Error(`sign-in answered ${posted.status}`);
   let location = posted.headers.get('location')!;
-  while (!location.startsWith(REDIRECT)) {
+  while (!location.startsWith(REDIRECT_URI)) {
     const next = await browser.get(location.replace(base, ''));
     await next.arrayBuffer();
     location = next.headers.get('location')!;
@@ -86,6 +79,7 @@ async function fullSignIn(base: string, config: oidc.Configuration, email: strin
   return oidc.authorizationCodeGrant(config, new URL(location), {
     pkceCodeVerifier: verifier,
     expectedState: state,
+    expectedNonce: nonce,
   });
 }
 
@@ -138,7 +132,7 @@ export async function benchOidc(databaseUrl: string | undefined): Promise<string
     .onConflictDoNothing();
   const client = await addClient(database.db, createFieldCipher(key), {
     name: 'Bench platform',
-    redirectUris: [REDIRECT],
+    redirectUris: [REDIRECT_URI],
     type: 'confidential',
     firstParty: true,
   });

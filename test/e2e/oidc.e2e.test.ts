@@ -7,12 +7,11 @@ import { eq } from 'drizzle-orm';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { patients } from '../../db/schema/index.ts';
-import { importPatients } from '../../identity/import/import-patients.ts';
 import { ensureStandinClient, startStandin } from '../../standin/relying-party.ts';
 import { freePort, startTestApp, type TestApp } from '../support/app.ts';
 import { accessibilityViolations, launchChromium, screenshot } from '../support/browser.ts';
+import { importSampleExport } from '../support/fixtures.ts';
 
-const fixture = path.resolve(import.meta.dirname, '../fixtures/legacy-export-sample.csv');
 let app: TestApp;
 let browser: Browser;
 let standin: Awaited<ReturnType<typeof startStandin>>;
@@ -20,17 +19,7 @@ const dataDir = mkdtempSync(path.join(os.tmpdir(), 'causeway-standin-'));
 
 beforeAll(async () => {
   app = await startTestApp({}, { realClock: true });
-  await importPatients(
-    { db: app.database.db, cipher: app.services.cipher },
-    {
-      file: fixture,
-      format: 'csv',
-      dryRun: false,
-      defaultRegion: 'US',
-      defaultTimeZone: 'America/New_York',
-      startedBy: 'cli',
-    },
-  );
+  await importSampleExport({ db: app.database.db, cipher: app.services.cipher });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const client = await ensureStandinClient({

@@ -1,13 +1,11 @@
 // The portal in a real browser: what a patient and a staff member see and can do.
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { importPatients } from '../../identity/import/import-patients.ts';
 import { currentTotp } from '../../identity/staff/totp.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { accessibilityViolations, launchChromium, screenshot } from '../support/browser.ts';
+import { importSampleExport } from '../support/fixtures.ts';
 
-const fixture = path.resolve(import.meta.dirname, '../fixtures/legacy-export-sample.csv');
 let app: TestApp;
 let browser: Browser;
 beforeAll(async () => {
@@ -94,17 +92,7 @@ describe('staff console', () => {
     await screenshot(page, 'staff-audit');
 
     // The import pages read well too: a run of the sample export, row by row.
-    await importPatients(
-      { db: app.database.db, cipher: app.services.cipher },
-      {
-        file: fixture,
-        format: 'csv',
-        dryRun: false,
-        defaultRegion: 'US',
-        defaultTimeZone: 'America/New_York',
-        startedBy: 'cli',
-      },
-    );
+    await importSampleExport({ db: app.database.db, cipher: app.services.cipher });
     await page
       .getByRole('navigation', { name: 'Staff console' })
       .getByRole('link', { name: 'Imports' })

@@ -1,29 +1,18 @@
-import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { auditEvents, patients } from '../../db/schema/index.ts';
-import { importPatients, type ImportSummary } from '../../identity/import/import-patients.ts';
+import type { ImportSummary } from '../../identity/import/import-patients.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { signedInStaff } from '../support/staff.ts';
+import { importSampleExport } from '../support/fixtures.ts';
 
-const fixture = path.resolve(import.meta.dirname, '../fixtures/legacy-export-sample.csv');
 let app: TestApp;
 let summary: ImportSummary;
 
 beforeAll(async () => {
   app = await startTestApp();
-  summary = await importPatients(
-    { db: app.database.db, cipher: app.services.cipher },
-    {
-      file: fixture,
-      format: 'csv',
-      dryRun: false,
-      defaultRegion: 'US',
-      defaultTimeZone: 'America/New_York',
-      startedBy: 'cli',
-    },
-  );
+  summary = await importSampleExport({ db: app.database.db, cipher: app.services.cipher });
 });
 afterAll(async () => {
   await app?.close();

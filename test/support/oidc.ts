@@ -6,9 +6,9 @@ import { expect } from 'vitest';
 import { patientCredentials, patients } from '../../db/schema/index.ts';
 import { addClient, type NewClient } from '../../identity/oidc/clients.ts';
 import { csrfFrom, type TestBrowser, type TestApp } from './app.ts';
+import { authorizationRequest, REDIRECT_URI, RP, type Started } from './authorization.ts';
 
-export const RP = 'http://127.0.0.1:9';
-export const REDIRECT_URI = `${RP}/callback`;
+export { authorizationRequest, REDIRECT_URI, RP, type Started } from './authorization.ts';
 
 /** A patient as a legacy export brings them: a bcrypt hash from the old platform. */
 export async function legacyPatient(
@@ -65,33 +65,6 @@ export async function relyingParty(app: TestApp, client: Partial<NewClient> = {}
     { execute: [oidc.allowInsecureRequests] },
   );
   return { ...created, config };
-}
-
-export interface Started {
-  verifier: string;
-  state: string;
-  nonce: string;
-  url: URL;
-}
-
-export async function authorizationRequest(
-  config: oidc.Configuration,
-  extra: Record<string, string> = {},
-): Promise<Started> {
-  const verifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
-  const nonce = oidc.randomNonce();
-  const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: REDIRECT_URI,
-    scope: 'openid email phone profile patient offline_access',
-    prompt: 'consent',
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state,
-    nonce,
-    ...extra,
-  });
-  return { verifier, state, nonce, url };
 }
 
 /**
