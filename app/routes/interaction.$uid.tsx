@@ -28,8 +28,7 @@ import {
   welcomeView,
   type PortalLogin,
 } from '../utils/patient-auth.server.ts';
-import type { InteractionDetails } from '../../identity/oidc/provider.ts';
-import type { ActivePatientSession } from '../../identity/patient-sessions.ts';
+import { portalSessionSuffices, type InteractionDetails } from '../../identity/oidc/provider.ts';
 import { signInHeaders } from '../utils/headers.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Sign in' }];
@@ -41,13 +40,6 @@ type View =
   | { view: 'login'; clientName: string }
   | { view: 'welcome'; email: string | null; phone: string | null; locale: 'en' | 'es' }
   | { view: 'consent'; clientName: string; scopes: string[] };
-
-/** Whether the provider insists on a fresh sign-in (prompt=login, max_age passed, another account). */
-function mustSignInAgain(details: InteractionDetails, active: ActivePatientSession) {
-  if (details.prompt.reasons.some((r) => r === 'login_prompt' || r === 'max_age' || r === 'id_token_hint'))
-    return true;
-  return Boolean(details.session && details.session.accountId !== active.patient.id);
-}
 
 /**
  * Completes the sign-in step. For a first-party client (the new platform itself) consent is given in
@@ -83,7 +75,7 @@ async function viewFor(
   const { oidc } = context.services;
   if (details.prompt.name === 'login') {
     const active = await currentPatient(request, context);
-    if (active && !mustSignInAgain(details, active)) {
+    if (active && portalSessionSuffices(details, portalLogin(active))) {
       if (active.session.welcomePending) return { view: 'welcome', ...welcomeView(active) };
       return finishLogin(context, details, portalLogin(active));
     }

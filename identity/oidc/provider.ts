@@ -164,6 +164,26 @@ export interface InteractionDetails {
   client: { clientId: string; name: string; firstParty: boolean; initiateLoginUri?: string };
 }
 
+/**
+ * Whether a sign-in interaction may be completed with the patient's portal session instead of asking
+ * again: not when the client demands a fresh sign-in (prompt=login, an ID token hint for someone
+ * else), when the provider already knows another patient in this browser, or when the portal sign-in
+ * is older than the client's max_age (completing it would only send the browser straight back).
+ */
+export function portalSessionSuffices(
+  details: InteractionDetails,
+  portal: { patientId: string; startedAt: Date },
+  now = new Date(),
+): boolean {
+  // (The provider also names `max_age` when it has no session of its own; the portal's age decides.)
+  if (details.prompt.reasons.some((r) => r === 'login_prompt' || r === 'id_token_hint')) return false;
+  if (details.session && details.session.accountId !== portal.patientId) return false;
+  const maxAge = Number(details.params.max_age);
+  if (details.params.max_age !== undefined && Number.isFinite(maxAge))
+    return now.getTime() - portal.startedAt.getTime() <= maxAge * 1000;
+  return true;
+}
+
 export async function createOidc(deps: OidcDeps) {
   const { db, cipher, config, logger } = deps;
   const issuer = `${config.publicUrl}/oidc`;

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import * as oidc from 'openid-client';
-import { auditEvents, oidcPayloads, patients } from '../../db/schema/index.ts';
+import { auditEvents, oidcPayloads, patients, patientSessions } from '../../db/schema/index.ts';
 import { closeOffThreadPool } from '../../identity/credentials/offthread.ts';
 import { startTestApp, TestBrowser, type TestApp } from '../support/app.ts';
 import {
@@ -373,6 +373,7 @@ describe('the portal sign-in page', () => {
         newPassword: 'Quiet-Harbor-Lamp-7',
         confirmPassword: 'Quiet-Harbor-Lamp-7',
         locale: 'es',
+        contactCorrect: 'no',
       },
       { csrf },
     );
@@ -383,11 +384,29 @@ describe('the portal sign-in page', () => {
     );
     const [row] = await app.database.db.select().from(patients).where(eq(patients.id, patient.id));
     expect(row!.locale).toBe('es');
+    // "Something is wrong" with the contact details puts the record in front of support.
+    expect(row!.flags).toContain('contact_review');
 
-    // The new password works from now on, and the portal session carries the patient through the provider.
+    // The new password works from now on, and the portal session carries the patient through the provider,
+    // unless the client asks for a sign-in fresher than the portal's (max_age) or a new one (prompt=login).
     const flow = await authorizationRequest(rp.config);
     const through = await follow(browser, flow.url.href.replace(app.url, ''));
     expect(through.callback).toBeDefined();
+    // A portal sign-in from an hour ago does not satisfy max_age=60 (completing it would loop).
+    await app.database.db
+      .update(patientSessions)
+      .set({ createdAt: sql`now() - interval '1 hour'` })
+      .where(eq(patientSessions.patientId, patient.id));
+    const elsewhere = new TestBrowser(app.url);
+    elsewhere.setCookie('cw_patient', browser.cookie('cw_patient')!);
+    const fresher = await authorizationRequest(rp.config, { max_age: '60' });
+    expect((await follow(elsewhere, fresher.url.href.replace(app.url, ''))).html).toContain(
+      'name="password"',
+    );
+    const recent = await authorizationRequest(rp.config, { max_age: '7200' });
+    expect((await follow(elsewhere, recent.url.href.replace(app.url, ''))).callback).toBeDefined();
+    const forced = await authorizationRequest(rp.config, { prompt: 'login consent' });
+    expect((await follow(browser, forced.url.href.replace(app.url, ''))).html).toContain('name="password"');
     const fresh = await signInThrough(new TestBrowser(app.url), rp.config, {
       identifier: patient.email!,
       password: 'Quiet-Harbor-Lamp-7',

@@ -81,6 +81,15 @@ export class TestBrowser {
   hasCookie(name: string) {
     return this.cookies.has(name);
   }
+
+  /** A cookie's value, to carry it into another browser (as a patient's second tab or device would not). */
+  cookie(name: string): string | undefined {
+    return this.cookies.get(name)?.value;
+  }
+
+  setCookie(name: string, value: string, path = '/') {
+    this.cookies.set(name, { value, path });
+  }
 }
 
 export function csrfFrom(html: string): string {
