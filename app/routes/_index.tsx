@@ -1,4 +1,4 @@
-import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import type { HeadersFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Form, useLoaderData, useRouteLoaderData } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
 import { CsrfInput } from '../components/csrf-input.tsx';
@@ -10,6 +10,9 @@ export const meta: MetaFunction = ({ matches }) => {
   const root = matches.find((m) => m.id === 'root')?.data as { brand?: { name: string } } | undefined;
   return [{ title: root?.brand?.name ?? 'Patient portal' }];
 };
+
+// The page names the signed-in patient: no shared cache may keep it.
+export const headers: HeadersFunction = () => ({ 'Cache-Control': 'private, no-store' });
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const active = await currentPatient(request, context);

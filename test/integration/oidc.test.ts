@@ -318,7 +318,9 @@ describe('consent and sign-out', () => {
 
   it('RP-initiated logout ends the provider session and the portal session', async () => {
     const { browser, tokens } = await signedInTokens();
-    const home = await (await browser.get('/')).text();
+    const homePage = await browser.get('/');
+    expect(homePage.headers.get('cache-control')).toBe('private, no-store');
+    const home = await homePage.text();
     expect(home).toContain('You are signed in as Maria');
     const end = oidc.buildEndSessionUrl(rp.config, {
       id_token_hint: tokens.id_token!,
