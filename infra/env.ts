@@ -75,7 +75,87 @@ const envSchema = z.object({
   SIGN_IN_LOCK_MINUTES: positiveInt.default(15),
   SIGN_IN_MAX_CONCURRENT: positiveInt.default(32),
   STANDIN_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  // Messaging channels: without these, email and SMS go to the outbox table.
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL such as smtps://user:pass@smtp.example.org')
+    .optional(),
+  MAIL_FROM: z.string().min(3).optional(),
+  TWILIO_ACCOUNT_SID: z
+    .string()
+    .regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits')
+    .optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(16).optional(),
+  TWILIO_MESSAGING_SERVICE_SID: z
+    .string()
+    .regex(/^MG[0-9a-fA-F]{32}$/, 'must look like MG followed by 32 hex digits')
+    .optional(),
+  TWILIO_FROM_NUMBER: z
+    .string()
+    .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +15550100100')
+    .optional(),
+  // Where the Twilio SDK sends its API calls (a proxy, or a test double on loopback).
+  TWILIO_API_BASE_URL: z.string().url().optional(),
+  SIGN_IN_LINK_MINUTES: positiveInt.default(15),
+  SIGN_IN_LINK_REQUESTS_PER_IDENTIFIER: positiveInt.default(5),
+  SIGN_IN_LINK_REQUESTS_PER_ADDRESS: positiveInt.default(30),
+  SIGN_IN_LINK_WINDOW_MINUTES: positiveInt.default(60),
+  // Legacy bridges (DESIGN §4.5): honoured until the parallel run ends.
+  LEGACY_PARALLEL_RUN_ENDS: z
+    .string()
+    .refine((v) => !Number.isNaN(Date.parse(v)), 'must be a date such as 2027-03-31T23:59:59Z')
+    .optional(),
+  LEGACY_LINK_PATHS: z.string().optional(),
+  LEGACY_LINK_TOKEN_PARAM: z.string().min(1).default('token'),
+  ...jwtVerifierVars('LEGACY_LINK', 7 * 24 * 60),
+  LEGACY_SESSION_COOKIE: z
+    .string()
+    .regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'must be a cookie name')
+    .optional(),
+  LEGACY_SESSION_INTROSPECTION_URL: z.string().url('must be a full URL').optional(),
+  LEGACY_SESSION_INTROSPECTION_SECRET: z.string().min(16).optional(),
+  ...jwtVerifierVars('LEGACY_SESSION', 12 * 60),
 });
+
+/** The variables of one legacy JWT verifier (links or sessions). */
+function jwtVerifierVars<P extends string>(prefix: P, defaultMaxAgeMinutes: number) {
+  return {
+    [`${prefix}_JWT_ALGORITHMS`]: z
+      .string()
+      .regex(
+        /^(HS|RS|PS|ES)(256|384|512)(,(HS|RS|PS|ES)(256|384|512))*$|^EdDSA$/,
+        'must list JWS algorithms such as HS256,RS256 (never none)',
+      )
+      .default('HS256'),
+    [`${prefix}_JWT_SECRET`]: z.string().min(16, 'must be at least 16 characters').optional(),
+    [`${prefix}_JWKS_URL`]: z.string().url('must be a full URL').optional(),
+    [`${prefix}_JWT_ISSUER`]: z.string().min(1).optional(),
+    [`${prefix}_JWT_AUDIENCE`]: z.string().min(1).optional(),
+    [`${prefix}_ID_CLAIM`]: z.string().min(1).default('sub'),
+    [`${prefix}_MAX_AGE_MINUTES`]: positiveInt.default(defaultMaxAgeMinutes),
+  } as Record<`${P}_JWT_ALGORITHMS` | `${P}_ID_CLAIM`, z.ZodDefault<z.ZodString>> &
+    Record<
+      `${P}_JWT_SECRET` | `${P}_JWKS_URL` | `${P}_JWT_ISSUER` | `${P}_JWT_AUDIENCE`,
+      z.ZodOptional<z.ZodString>
+    > &
+    Record<`${P}_MAX_AGE_MINUTES`, z.ZodDefault<typeof positiveInt>>;
+}
+
+/** How a legacy JWT (a link or a session cookie) is checked. */
+export interface LegacyJwtConfig {
+  /** Allowed JWS algorithms (`none` never is). */
+  algorithms: string[];
+  /** Shared secret for HS* algorithms. */
+  secret?: string;
+  /** The legacy platform's JWKS, for asymmetric algorithms. */
+  jwksUrl?: string;
+  issuer?: string;
+  audience?: string;
+  /** Oldest `iat` accepted, even when `exp` is later or absent. */
+  maxAgeMs: number;
+  /** The claim that carries the legacy account id. */
+  idClaim: string;
+}
 
 export type TrustProxy = boolean | number | string[];
 
@@ -127,6 +207,38 @@ export interface Config {
   };
   /** Port of the stand-in new platform that `npm start` runs beside the portal. */
   standinPort: number;
+  messaging: {
+    /** Real SMTP; without it email goes to the outbox. */
+    smtpUrl: string | undefined;
+    mailFrom: string;
+    /** Real Twilio; without it SMS goes to the outbox. */
+    twilio: {
+      accountSid: string;
+      authToken: string;
+      messagingServiceSid: string | undefined;
+      fromNumber: string | undefined;
+      apiBaseUrl: string | undefined;
+    } | null;
+  };
+  signInLinks: {
+    ttlMs: number;
+    requestsPerIdentifier: number;
+    requestsPerAddress: number;
+    windowMs: number;
+  };
+  legacyBridge: {
+    /** Legacy links and sessions stop working after this moment (null: until configured). */
+    parallelRunEndsAt: Date | null;
+    /** Legacy magic links: the paths they arrive on; JWT verification when configured, imported tokens always. */
+    links: { paths: string[]; tokenParam: string; jwt: LegacyJwtConfig | null } | null;
+    /** The legacy platform's session cookie on the shared domain. */
+    session: {
+      cookieName: string;
+      jwt: LegacyJwtConfig | null;
+      introspection: { url: string; secret: string | undefined } | null;
+      maxAgeMs: number;
+    } | null;
+  };
 }
 
 export class ConfigError extends Error {
@@ -157,6 +269,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   }
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
+  const bridgeProblems = legacyBridgeProblems(e);
+  if (bridgeProblems.length > 0) throw new ConfigError(bridgeProblems);
   if (e.LEGACY_VERIFY_URL && !e.LEGACY_VERIFY_SECRET) {
     throw new ConfigError([
       'LEGACY_VERIFY_URL is set, so LEGACY_VERIFY_SECRET must be set too (it signs each request)',
@@ -232,7 +346,112 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxConcurrent: e.SIGN_IN_MAX_CONCURRENT,
     },
     standinPort: e.STANDIN_PORT ?? (e.PORT === 0 ? 0 : e.PORT + 1),
+    messaging: {
+      smtpUrl: e.SMTP_URL,
+      mailFrom:
+        e.MAIL_FROM ?? `"${e.BRAND_NAME ?? defaultBrand.name}" <no-reply@${new URL(publicUrl).hostname}>`,
+      twilio:
+        e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN
+          ? {
+              accountSid: e.TWILIO_ACCOUNT_SID,
+              authToken: e.TWILIO_AUTH_TOKEN,
+              messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID,
+              fromNumber: e.TWILIO_FROM_NUMBER,
+              apiBaseUrl: e.TWILIO_API_BASE_URL,
+            }
+          : null,
+    },
+    signInLinks: {
+      ttlMs: e.SIGN_IN_LINK_MINUTES * 60_000,
+      requestsPerIdentifier: e.SIGN_IN_LINK_REQUESTS_PER_IDENTIFIER,
+      requestsPerAddress: e.SIGN_IN_LINK_REQUESTS_PER_ADDRESS,
+      windowMs: e.SIGN_IN_LINK_WINDOW_MINUTES * 60_000,
+    },
+    legacyBridge: {
+      parallelRunEndsAt: e.LEGACY_PARALLEL_RUN_ENDS ? new Date(e.LEGACY_PARALLEL_RUN_ENDS) : null,
+      links: e.LEGACY_LINK_PATHS
+        ? {
+            paths: e.LEGACY_LINK_PATHS.split(',')
+              .map((p) => p.trim())
+              .filter(Boolean),
+            tokenParam: e.LEGACY_LINK_TOKEN_PARAM,
+            jwt: legacyJwt(e, 'LEGACY_LINK'),
+          }
+        : null,
+      session: e.LEGACY_SESSION_COOKIE
+        ? {
+            cookieName: e.LEGACY_SESSION_COOKIE,
+            jwt: legacyJwt(e, 'LEGACY_SESSION'),
+            introspection: e.LEGACY_SESSION_INTROSPECTION_URL
+              ? { url: e.LEGACY_SESSION_INTROSPECTION_URL, secret: e.LEGACY_SESSION_INTROSPECTION_SECRET }
+              : null,
+            maxAgeMs: e.LEGACY_SESSION_MAX_AGE_MINUTES * 60_000,
+          }
+        : null,
+    },
   };
+}
+
+type ParsedEnv = z.infer<typeof envSchema>;
+
+function legacyJwt(e: ParsedEnv, prefix: 'LEGACY_LINK' | 'LEGACY_SESSION'): LegacyJwtConfig | null {
+  const secret = e[`${prefix}_JWT_SECRET`];
+  const jwksUrl = e[`${prefix}_JWKS_URL`];
+  if (!secret && !jwksUrl) return null;
+  return {
+    algorithms: e[`${prefix}_JWT_ALGORITHMS`].split(','),
+    secret,
+    jwksUrl,
+    issuer: e[`${prefix}_JWT_ISSUER`],
+    audience: e[`${prefix}_JWT_AUDIENCE`],
+    maxAgeMs: e[`${prefix}_MAX_AGE_MINUTES`] * 60_000,
+    idClaim: e[`${prefix}_ID_CLAIM`],
+  };
+}
+
+/** Settings that are each valid but do not work together. */
+function legacyBridgeProblems(e: ParsedEnv): string[] {
+  const problems: string[] = [];
+  for (const prefix of ['LEGACY_LINK', 'LEGACY_SESSION'] as const) {
+    const algorithms = e[`${prefix}_JWT_ALGORITHMS`].split(',');
+    const symmetric = algorithms.some((a) => a.startsWith('HS'));
+    const asymmetric = algorithms.some((a) => !a.startsWith('HS'));
+    if (e[`${prefix}_JWT_SECRET`] && e[`${prefix}_JWKS_URL`])
+      problems.push(`set either ${prefix}_JWT_SECRET or ${prefix}_JWKS_URL, not both`);
+    else if (e[`${prefix}_JWT_SECRET`] && asymmetric)
+      problems.push(
+        `${prefix}_JWT_SECRET verifies only HS algorithms; ${prefix}_JWT_ALGORITHMS names others`,
+      );
+    else if (e[`${prefix}_JWKS_URL`] && symmetric)
+      problems.push(
+        `${prefix}_JWKS_URL verifies only public-key algorithms; ${prefix}_JWT_ALGORITHMS names HS ones`,
+      );
+  }
+  if (e.LEGACY_LINK_PATHS) {
+    const bad = e.LEGACY_LINK_PATHS.split(',')
+      .map((p) => p.trim())
+      .filter((p) => p && !/^\/[\w\-./:]*$/.test(p));
+    if (bad.length)
+      problems.push(
+        `LEGACY_LINK_PATHS must list paths such as /auth/magic or /m/:token (not ${bad.join(', ')})`,
+      );
+  }
+  if (
+    e.LEGACY_SESSION_COOKIE &&
+    !e.LEGACY_SESSION_JWT_SECRET &&
+    !e.LEGACY_SESSION_JWKS_URL &&
+    !e.LEGACY_SESSION_INTROSPECTION_URL
+  )
+    problems.push(
+      'LEGACY_SESSION_COOKIE is set, so one of LEGACY_SESSION_JWT_SECRET, LEGACY_SESSION_JWKS_URL or LEGACY_SESSION_INTROSPECTION_URL must be set too',
+    );
+  if (e.TWILIO_ACCOUNT_SID && !e.TWILIO_AUTH_TOKEN)
+    problems.push('TWILIO_ACCOUNT_SID is set, so TWILIO_AUTH_TOKEN must be set too');
+  if (e.TWILIO_ACCOUNT_SID && !e.TWILIO_MESSAGING_SERVICE_SID && !e.TWILIO_FROM_NUMBER)
+    problems.push(
+      'TWILIO_ACCOUNT_SID is set, so TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER must be set too',
+    );
+  return problems;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

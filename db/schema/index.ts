@@ -5,3 +5,4 @@ export * from './outbox.ts';
 export * from './patients.ts';
 export * from './staff.ts';
 export * from './oidc.ts';
+export * from './sign-in-links.ts';
