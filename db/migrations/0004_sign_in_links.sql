@@ -20,7 +20,6 @@ CREATE TABLE "sign_in_tokens" (
 	"channel" text NOT NULL,
 	"link_hash" text,
 	"code_key" text NOT NULL,
-	"code_failures" integer DEFAULT 0 NOT NULL,
 	"interaction_uid" text,
 	"client_id" text,
 	"expires_at" timestamp with time zone NOT NULL,

@@ -1,4 +1,4 @@
-import { index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { patients } from './patients.ts';
 
 // One request for a sign-in link or code: the token and the code are stored only as keyed hashes,
@@ -17,8 +17,6 @@ export const signInTokens = pgTable(
     linkHash: text(),
     // HMAC of the normalised identifier and the short code: a code works only with the address it went to.
     codeKey: text().notNull(),
-    // Wrong codes tried against this request; past the limit it is spent.
-    codeFailures: integer().notNull().default(0),
     // The OIDC interaction the request came from, and its client (to continue on another device).
     interactionUid: text(),
     clientId: text(),
