@@ -4,12 +4,10 @@ import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { asc, desc, gt, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from './client.ts';
+import { queryRows } from './pg-array.ts';
 import { auditEvents, type AuditEventRow } from './schema/audit.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
-// Serialises appenders across every process sharing the database.
-const AUDIT_LOCK_KEY = 0x4341_5553; // "CAUS"
-
 export type AuditActorType = AuditEventRow['actorType'];
 
 export interface AuditEvent {
@@ -41,19 +39,58 @@ export function hashAuditRow(prevHash: string, row: ChainFields): string {
   return createHash('sha256').update(prevHash).update('\n').update(canonical!).digest('hex');
 }
 
-/** Appends one event. Inside a caller's transaction it joins it (and rolls back with it). */
+interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
+// The last row this process appended and saw committed, per database handle: the next append builds
+// on it in one statement. Only committed rows are kept here, so a stale head only costs a retry.
+const heads = new WeakMap<object, ChainHead>();
+// One append at a time per handle: concurrent appends from one process would all race for one seq.
+const queues = new WeakMap<object, Promise<unknown>>();
+
+async function readHead(db: DbOrTx): Promise<ChainHead> {
+  const [last] = await db
+    .select({ seq: auditEvents.seq, hash: auditEvents.hash })
+    .from(auditEvents)
+    .orderBy(desc(auditEvents.seq))
+    .limit(1);
+  return last ?? { seq: 0, hash: GENESIS_HASH };
+}
+
+/**
+ * Appends one event; inside a caller's transaction it joins it (and rolls back with it).
+ *
+ * The chain needs each row to name the hash of the row before it. The primary key on `seq` decides
+ * who gets a seq: an insert that finds its seq taken (by another process, or a transaction that has
+ * since committed) does nothing, and the append re-reads the head and tries again. Outside a
+ * transaction that is a single statement when nobody else wrote in between.
+ */
 export async function appendAudit(db: DbOrTx, event: AuditEvent): Promise<AuditEventRow> {
-  return db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`);
-    const [last] = await tx
-      .select({ seq: auditEvents.seq, hash: auditEvents.hash })
-      .from(auditEvents)
-      .orderBy(desc(auditEvents.seq))
-      .limit(1);
-    // A JSON round trip drops undefined values, exactly as jsonb storage will.
-    const data = JSON.parse(JSON.stringify(event.data ?? {})) as Record<string, unknown>;
+  // A transaction's rows may still roll back: never remember them as the head.
+  if ('rollback' in db) return insertEvent(db, event, false);
+  const previous = queues.get(db) ?? Promise.resolve();
+  const run = previous.then(
+    () => insertEvent(db, event, true),
+    () => insertEvent(db, event, true),
+  );
+  queues.set(db, run);
+  try {
+    return await run;
+  } finally {
+    if (queues.get(db) === run) queues.delete(db);
+  }
+}
+
+async function insertEvent(db: DbOrTx, event: AuditEvent, remember: boolean): Promise<AuditEventRow> {
+  // A JSON round trip drops undefined values, exactly as jsonb storage will.
+  const data = JSON.parse(JSON.stringify(event.data ?? {})) as Record<string, unknown>;
+  let head = remember ? heads.get(db) : undefined;
+  for (let attempt = 0; attempt < 1_000; attempt++) {
+    head ??= await readHead(db);
     const fields: ChainFields = {
-      seq: (last?.seq ?? 0) + 1,
+      seq: head.seq + 1,
       at: new Date(),
       action: event.action,
       actorType: event.actorType,
@@ -62,11 +99,31 @@ export async function appendAudit(db: DbOrTx, event: AuditEvent): Promise<AuditE
       subjectId: event.subjectId ?? null,
       data,
     };
-    const prevHash = last?.hash ?? GENESIS_HASH;
-    const row = { ...fields, prevHash, hash: hashAuditRow(prevHash, fields) };
-    await tx.insert(auditEvents).values(row);
-    return row;
-  });
+    const row = { ...fields, prevHash: head.hash, hash: hashAuditRow(head.hash, fields) };
+    // Taken only if the row it builds on is still the one remembered (a restored or emptied log
+    // makes the remembered head wrong) and its seq is free.
+    const inserted = await queryRows<{ seq: string }>(
+      db,
+      sql`insert into audit_events
+            (seq, at, action, actor_type, actor_id, subject_type, subject_id, data, prev_hash, hash)
+          select ${row.seq}, ${row.at.toISOString()}::timestamptz, ${row.action}, ${row.actorType},
+                 ${row.actorId}, ${row.subjectType}, ${row.subjectId}, ${JSON.stringify(data)}::jsonb,
+                 ${row.prevHash}, ${row.hash}
+          where ${
+            head.seq === 0
+              ? sql`not exists (select 1 from audit_events)`
+              : sql`exists (select 1 from audit_events where seq = ${head.seq} and hash = ${head.hash})`
+          }
+          on conflict do nothing
+          returning seq`,
+    );
+    if (inserted.length === 1) {
+      if (remember) heads.set(db, { seq: row.seq, hash: row.hash });
+      return row;
+    }
+    head = undefined;
+  }
+  throw new Error('the audit log could not be appended to: its last row kept changing');
 }
 
 export type AuditVerification =
