@@ -23,6 +23,9 @@ const tables = [
   'cohorts',
   'staff_sessions',
   'staff',
+  'sign_in_tokens',
+  'legacy_links',
+  'legacy_link_redemptions',
 ];
 
 export async function openTestDatabase(): Promise<TestDatabase> {
