@@ -22,6 +22,11 @@ import { createPatientSessions } from './identity/patient-sessions.ts';
 import { createPatientSignIn } from './identity/patient-sign-in.ts';
 import { createSignInGuard } from './identity/sign-in-guard.ts';
 import { createPatientWelcome } from './identity/patient-welcome.ts';
+import { recordSignIn, type SignInRecord } from './identity/record-sign-in.ts';
+import { createSignInLinks } from './identity/sign-in-links.ts';
+import { createLegacyLinks } from './identity/legacy-bridge/legacy-links.ts';
+import { createLegacySessionBridge } from './identity/legacy-bridge/legacy-session.ts';
+import { createMessaging } from './messaging/messaging.ts';
 import { createStaffService } from './identity/staff/staff-service.ts';
 import type { Config } from './infra/env.ts';
 import { CSRF_COOKIE, csrfTokenFor } from './infra/csrf.ts';
@@ -89,6 +94,24 @@ export function wireServices(
       if (family) metrics.passwordVerifySeconds.observe({ family }, seconds);
     },
   });
+  const now = options.now ?? (() => new Date());
+  const messaging = createMessaging({ config, db: database.db, logger });
+  const signInLinks = createSignInLinks({
+    db: database.db,
+    secret: config.secrets.SESSION_SECRET,
+    publicUrl: config.publicUrl,
+    defaultRegion: config.phoneDefaultRegion as CountryCode,
+    deliver: messaging.deliverSignIn,
+    ttlMs: config.signInLinks.ttlMs,
+    requestsPerIdentifier: config.signInLinks.requestsPerIdentifier,
+    requestsPerAddress: config.signInLinks.requestsPerAddress,
+    windowMs: config.signInLinks.windowMs,
+    guard: signInGuard,
+    logger,
+    now: options.now,
+    onOutcome: (event) => metrics.passwordlessEvents.inc({ event }),
+  });
+  const { legacyBridge } = config;
   return {
     config,
     database,
@@ -100,6 +123,25 @@ export function wireServices(
     signInGuard,
     patientSessions,
     patientWelcome: createPatientWelcome({ db: database.db, now: options.now }),
+    messaging,
+    signInLinks,
+    legacyLinks: legacyBridge.links
+      ? createLegacyLinks({
+          db: database.db,
+          links: legacyBridge.links,
+          parallelRunEndsAt: legacyBridge.parallelRunEndsAt,
+          now: options.now,
+        })
+      : null,
+    legacySession: legacyBridge.session
+      ? createLegacySessionBridge({
+          db: database.db,
+          session: legacyBridge.session,
+          parallelRunEndsAt: legacyBridge.parallelRunEndsAt,
+          now: options.now,
+        })
+      : null,
+    recordSignIn: (record: Omit<SignInRecord, 'at'>) => recordSignIn(database.db, { ...record, at: now() }),
   };
 }
 
@@ -371,6 +413,8 @@ export async function listen(
           setTimeout(() => server.closeAllConnections(), 10_000).unref();
         });
         services.oidc.close();
+        await services.signInLinks.settle();
+        await services.messaging.close();
         await services.database.close();
         await closeOffThreadPool();
       })();

@@ -11,6 +11,11 @@ import type { Oidc } from '../identity/oidc/provider.ts';
 import type { PatientSessions } from '../identity/patient-sessions.ts';
 import type { SignInGuard } from '../identity/sign-in-guard.ts';
 import type { PatientWelcome } from '../identity/patient-welcome.ts';
+import type { SignInLinks } from '../identity/sign-in-links.ts';
+import type { SignInRecord } from '../identity/record-sign-in.ts';
+import type { LegacyLinks } from '../identity/legacy-bridge/legacy-links.ts';
+import type { LegacySessionBridge } from '../identity/legacy-bridge/legacy-session.ts';
+import type { Messaging } from '../messaging/messaging.ts';
 
 /** Everything but the OIDC provider: what one-shot commands need. */
 export type CoreServices = Omit<AppServices, 'oidc'>;
@@ -27,6 +32,15 @@ export interface AppServices {
   signInGuard: SignInGuard;
   patientSessions: PatientSessions;
   patientWelcome: PatientWelcome;
+  /** Email and SMS (real SMTP/Twilio when configured, the outbox otherwise). */
+  messaging: Messaging;
+  signInLinks: SignInLinks;
+  /** The legacy platform's magic links, when LEGACY_LINK_PATHS is set. */
+  legacyLinks: LegacyLinks | null;
+  /** The legacy platform's session cookie, when LEGACY_SESSION_COOKIE is set. */
+  legacySession: LegacySessionBridge | null;
+  /** Marks a passwordless sign-in on the patient and audits it (the clock is the server's). */
+  recordSignIn(record: Omit<SignInRecord, 'at'>): Promise<{ firstSignIn: boolean }>;
   oidc: Oidc;
 }
 

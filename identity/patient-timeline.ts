@@ -29,12 +29,20 @@ export function maskPhone(phone: string | null): string | null {
   return phone ? `${'•'.repeat(Math.max(0, phone.length - 4))}${phone.slice(-4)}` : null;
 }
 
+function messageName(kind: unknown): string {
+  if (kind === 'sign_in_code') return 'Sign-in code';
+  if (kind === 'sign_in_help') return 'Shared-address help message';
+  return 'Sign-in link and code';
+}
+
 const describe: Record<string, (data: Record<string, unknown>) => string> = {
   'patient.sign_in': (d) =>
     `Signed in (${String(d.method)}${d.family ? `, ${String(d.family)} hash` : ''})${d.firstSignIn ? ' — first time through the portal' : ''}`,
   'patient.sign_in_failed': (d) => `Sign-in failed: ${String(d.reason).replace(/_/g, ' ')}`,
   'patient.sign_in_ambiguous': (d) =>
-    `Sign-in stopped: ${String(d.accounts)} accounts share the identifier (${String(d.accepted)} accepted the password)`,
+    d.via
+      ? `Sign-in ${d.via === 'sms' ? 'code' : 'link'} not sent: ${String(d.accounts)} accounts share the address (a help message went instead)`
+      : `Sign-in stopped: ${String(d.accounts)} accounts share the identifier (${String(d.accepted)} accepted the password)`,
   'patient.credential_upgraded': (d) => `Password re-hashed from ${String(d.from)} to ${String(d.to)}`,
   'staff.viewed_patient': () => 'Viewed by staff',
   'patient.sign_in_locked': (d) =>
@@ -46,6 +54,18 @@ const describe: Record<string, (data: Record<string, unknown>) => string> = {
   'patient.password_changed': () => 'Chose a new password',
   'oidc.consent_given': (d) => `Allowed ${String(d.clientId)} to receive their information`,
   'patient.signed_out': () => 'Signed out',
+  'patient.sign_in_link_requested': (d) =>
+    d.refused
+      ? `Asked for a sign-in ${d.channel === 'sms' ? 'code by text' : 'link by email'}: not sent (account ${String(d.refused)})`
+      : `Asked for a sign-in ${d.channel === 'sms' ? 'code by text' : 'link by email'}${d.resend ? ' again, from a spent link' : ''}`,
+  'patient.sign_in_link_sent': (d) =>
+    `${messageName(d.kind)} sent by ${d.channel === 'sms' ? 'text' : 'email'}`,
+  'patient.sign_in_link_not_sent': (d) =>
+    `${messageName(d.kind)} not sent by ${d.channel === 'sms' ? 'text' : 'email'}: ${String(d.reason).replace(/_/g, ' ')}`,
+  'patient.sign_in_link_refused': (d) => `Sign-in link refused: ${String(d.reason)}`,
+  'patient.legacy_link_redeemed': (d) => `Old platform's sign-in link used (${String(d.kind)})`,
+  'patient.legacy_link_refused': (d) =>
+    `Old platform's sign-in link refused: ${String(d.reason).replace(/_/g, ' ')}`,
 };
 
 /**

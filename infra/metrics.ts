@@ -8,6 +8,7 @@ export interface Metrics {
   passwordVerifySeconds: Histogram<'family'>;
   legacyVerifyCalls: Counter<'outcome'>;
   oidcEvents: Counter<'event'>;
+  passwordlessEvents: Counter<'event'>;
 }
 
 /** One registry per server, so two servers in one process (tests) do not collide. */
@@ -51,6 +52,12 @@ export function createMetrics(): Metrics {
     oidcEvents: new Counter({
       name: 'causeway_oidc_events_total',
       help: 'OIDC provider events: authorizations, tokens issued by grant type, refusals, revocations, sign-outs',
+      labelNames: ['event'],
+      registers: [registry],
+    }),
+    passwordlessEvents: new Counter({
+      name: 'causeway_passwordless_events_total',
+      help: 'Sign-in links and codes: sent, not sent (by reason), redeemed; legacy links and sessions used',
       labelNames: ['event'],
       registers: [registry],
     }),

@@ -14,13 +14,18 @@ function useSupportPhone() {
   return useRouteLoaderData<typeof rootLoader>('root')?.brand.supportPhone ?? '';
 }
 
+export type PasswordlessErrorView =
+  { error: 'invalidIdentifier' } | { error: 'tooManyRequests'; minutes: number };
+
 export function SignInForm({
   clientName,
   error,
+  requestError,
   identifier,
 }: {
   clientName?: string | null;
   error?: SignInErrorView | null;
+  requestError?: PasswordlessErrorView | null;
   identifier?: string;
 }) {
   const { t } = useTranslation();
@@ -30,7 +35,11 @@ export function SignInForm({
     ? error.code === 'tooMany'
       ? t('signIn.tooMany', { minutes: error.minutes, phone })
       : t(`signIn.${error.code}`, { phone })
-    : null;
+    : requestError
+      ? requestError.error === 'tooManyRequests'
+        ? t('passwordless.tooManyRequests', { minutes: requestError.minutes, phone })
+        : t('passwordless.invalidIdentifier')
+      : null;
   return (
     <>
       <h1>
@@ -43,7 +52,6 @@ export function SignInForm({
       <FormError message={message} />
       <Form method="post" reloadDocument className="stack" aria-describedby="sign-in-help">
         <CsrfInput />
-        <input type="hidden" name="intent" value="password" />
         <label htmlFor="identifier">{t('signIn.identifier')}</label>
         <p className="hint" id="identifier-hint">
           {t('signIn.identifierHint')}
@@ -70,9 +78,20 @@ export function SignInForm({
           required
           aria-invalid={error?.code === 'missingPassword' || undefined}
         />
-        <button type="submit" className="button primary" disabled={busy}>
+        {/* First in the form, so pressing Enter in a field signs in with the password. */}
+        <button type="submit" name="intent" value="password" className="button primary" disabled={busy}>
           {busy ? t('signIn.working') : t('signIn.submit')}
         </button>
+        <fieldset className="passwordless">
+          <legend>{t('passwordless.heading')}</legend>
+          <p className="hint">{t('passwordless.hint')}</p>
+          <button type="submit" name="intent" value="email-link" className="button secondary" formNoValidate>
+            {t('passwordless.emailLink')}
+          </button>
+          <button type="submit" name="intent" value="sms-code" className="button secondary" formNoValidate>
+            {t('passwordless.smsCode')}
+          </button>
+        </fieldset>
       </Form>
       <p id="sign-in-help" className="help">
         {t('signIn.sharedHelp', { phone })}
@@ -191,5 +210,224 @@ export function ExpiredSignIn() {
         </Link>
       </p>
     </>
+  );
+}
+
+/** After "Email me a link" / "Text me a code": where to look, and where to type the code. */
+export function CodeForm({
+  channel,
+  identifier,
+  error,
+  minutes,
+}: {
+  channel: 'email' | 'sms';
+  identifier: string;
+  error?: 'missing' | 'invalid' | null;
+  minutes: number;
+}) {
+  const { t } = useTranslation();
+  return (
+    <>
+      <h1>{channel === 'email' ? t('code.titleEmail') : t('code.titleSms')}</h1>
+      <p className="lead">
+        {channel === 'email'
+          ? t('code.leadEmail', { identifier, minutes })
+          : t('code.leadSms', { identifier, minutes })}
+      </p>
+      <FormError message={error ? t(`code.${error}`) : null} />
+      <Form method="post" reloadDocument className="stack">
+        <CsrfInput />
+        <input type="hidden" name="identifier" value={identifier} />
+        <input type="hidden" name="channel" value={channel} />
+        <label htmlFor="code">{t('code.label')}</label>
+        <p className="hint" id="code-hint">
+          {t('code.hint')}
+        </p>
+        <input
+          id="code"
+          name="code"
+          type="text"
+          inputMode="text"
+          autoComplete="one-time-code"
+          autoCapitalize="characters"
+          spellCheck={false}
+          maxLength={12}
+          required
+          className="code-input"
+          aria-describedby="code-hint"
+          aria-invalid={error ? true : undefined}
+        />
+        <button type="submit" name="intent" value="code" className="button primary">
+          {t('code.submit')}
+        </button>
+      </Form>
+      <p className="hint">{t('code.notArrived')}</p>
+      <Form method="post" reloadDocument className="inline-actions">
+        <CsrfInput />
+        <input type="hidden" name="identifier" value={identifier} />
+        <button
+          type="submit"
+          name="intent"
+          value={channel === 'email' ? 'email-link' : 'sms-code'}
+          className="button secondary"
+        >
+          {t('code.sendAgain')}
+        </button>
+      </Form>
+      <p>
+        <Link to=".">{t('code.usePassword')}</Link>
+      </p>
+    </>
+  );
+}
+
+export type LinkPageView =
+  | { view: 'confirm' }
+  | { view: 'expired' | 'used'; canResend: boolean }
+  | { view: 'invalid' | 'ended' | 'unavailable' }
+  | { view: 'sent'; minutes: number }
+  | { view: 'tooMany'; minutes: number };
+
+/** A sign-in link's page: a confirm button (GET changes nothing), or what went wrong and what to do. */
+export function LinkPage({ view, token }: { view: LinkPageView; token?: string }) {
+  const { t } = useTranslation();
+  const phone = useSupportPhone();
+  const tokenField = token ? <input type="hidden" name="token" value={token} /> : null;
+  switch (view.view) {
+    case 'confirm':
+      return (
+        <>
+          <h1>{t('link.title')}</h1>
+          <p className="lead">{t('link.lead')}</p>
+          <Form method="post" reloadDocument className="stack">
+            <CsrfInput />
+            {tokenField}
+            <button type="submit" name="intent" value="confirm" className="button primary">
+              {t('link.confirm')}
+            </button>
+          </Form>
+        </>
+      );
+    case 'sent':
+      return (
+        <>
+          <h1>{t('link.sentTitle')}</h1>
+          <p className="lead" role="status">
+            {t('link.sentBody', { minutes: view.minutes })}
+          </p>
+        </>
+      );
+    case 'tooMany':
+      return (
+        <>
+          <h1>{t('link.invalidTitle')}</h1>
+          <FormError message={t('passwordless.tooManyRequests', { minutes: view.minutes, phone })} />
+        </>
+      );
+    case 'expired':
+    case 'used':
+      return (
+        <>
+          <h1>{t(`link.${view.view}Title`)}</h1>
+          <p className="lead">{t(`link.${view.view}Body`, { phone })}</p>
+          {view.canResend ? (
+            <Form method="post" reloadDocument className="stack">
+              <CsrfInput />
+              {tokenField}
+              <button type="submit" name="intent" value="resend" className="button primary">
+                {t('link.sendNew')}
+              </button>
+            </Form>
+          ) : (
+            <p>
+              <Link to="/login" className="button primary">
+                {t('link.getNew')}
+              </Link>
+            </p>
+          )}
+        </>
+      );
+    default:
+      return (
+        <>
+          <h1>{t(`link.${view.view}Title`)}</h1>
+          <p className="lead">{t(`link.${view.view}Body`, { phone })}</p>
+          <p>
+            <Link to="/login" className="button primary">
+              {t('link.getNew')}
+            </Link>
+          </p>
+        </>
+      );
+  }
+}
+
+/** The legacy platform's session in this browser: who it is, and a way out if it is not them. */
+export function LegacySessionOffer({ name }: { name: string | null }) {
+  const { t } = useTranslation();
+  const who = name ?? t('legacySession.someone');
+  return (
+    <>
+      <h1>{t('legacySession.title')}</h1>
+      <p className="lead">{t('legacySession.lead', { name: who })}</p>
+      <Form method="post" reloadDocument className="stack">
+        <CsrfInput />
+        <button type="submit" name="intent" value="legacy-session" className="button primary">
+          {t('legacySession.continue', { name: who })}
+        </button>
+        <button type="submit" name="intent" value="not-you" className="button link">
+          {t('legacySession.notYou')}
+        </button>
+      </Form>
+    </>
+  );
+}
+
+/** What a sign-in page's last post answered: a passwordless step, or a failed password. */
+export type PasswordlessView =
+  | { view: 'code'; channel: 'email' | 'sms'; identifier: string; codeError?: 'missing' | 'invalid' }
+  | { view: 'request-error'; identifier: string; error: 'invalidIdentifier' }
+  | { view: 'request-error'; identifier: string; error: 'tooManyRequests'; minutes: number };
+
+export type SignInActionData =
+  | PasswordlessView
+  | { view?: undefined; error?: SignInErrorView; identifier?: string }
+  | undefined;
+
+/** The step a sign-in page is on, from what the last post answered. */
+export function SignInStep({
+  acted,
+  legacy,
+  minutes,
+  clientName,
+}: {
+  acted: SignInActionData;
+  legacy: { name: string | null } | null;
+  minutes: number;
+  clientName?: string;
+}) {
+  if (acted?.view === 'code')
+    return (
+      <CodeForm
+        channel={acted.channel}
+        identifier={acted.identifier}
+        error={acted.codeError}
+        minutes={minutes}
+      />
+    );
+  if (!acted && legacy) return <LegacySessionOffer name={legacy.name} />;
+  const requestError: PasswordlessErrorView | null =
+    acted?.view === 'request-error'
+      ? acted.error === 'tooManyRequests'
+        ? { error: 'tooManyRequests', minutes: acted.minutes }
+        : { error: 'invalidIdentifier' }
+      : null;
+  return (
+    <SignInForm
+      clientName={clientName}
+      error={acted?.view ? null : acted?.error}
+      requestError={requestError}
+      identifier={acted?.identifier}
+    />
   );
 }

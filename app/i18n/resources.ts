@@ -52,6 +52,81 @@ const en = {
     signOut: 'Sign out',
     signedOut: 'You are signed out.',
   },
+  passwordless: {
+    heading: 'No password? Sign in with a message',
+    hint: 'Enter your email or phone above, then choose one:',
+    emailLink: 'Email me a sign-in link',
+    smsCode: 'Text me a code',
+    invalidIdentifier:
+      'Enter the email address or phone number we have for you, for example maria@example.com or (555) 123-4567.',
+    tooManyRequests:
+      'We already sent you several messages. Please wait {{minutes}} minutes and check your email and texts, or call us at {{phone}}.',
+  },
+  code: {
+    titleEmail: 'Check your email',
+    titleSms: 'Check your text messages',
+    leadEmail:
+      'If we have an account for {{identifier}}, we just sent an email with a sign-in link and a code. They work for {{minutes}} minutes.',
+    leadSms:
+      'If we have an account for {{identifier}}, we just sent a text message with a code. It works for {{minutes}} minutes.',
+    label: 'Code from the message',
+    hint: '6 letters and numbers, for example ABC-234',
+    submit: 'Sign in with this code',
+    missing: 'Enter the code from the message.',
+    invalid: 'That code did not work. Check it and try again, or ask for a new one.',
+    notArrived: 'Nothing yet? Wait a minute and check your spam folder. Then you can ask again.',
+    sendAgain: 'Send it again',
+    usePassword: 'Sign in with a password instead',
+  },
+  link: {
+    title: 'Finish signing in',
+    lead: 'Press the button to sign in. This step keeps your account safe from programs that open links in email.',
+    confirm: 'Sign me in',
+    expiredTitle: 'This sign-in link has expired',
+    expiredBody:
+      'Links work only for a short time, to keep your account safe. We can send you a new one now.',
+    usedTitle: 'This sign-in link was already used',
+    usedBody:
+      'Each link works only once. We can send you a new one now. If you did not use it, please call us at {{phone}}.',
+    invalidTitle: 'This sign-in link does not work',
+    invalidBody:
+      'It may be cut off, or it may not be from us. You can ask for a new link on the sign-in page.',
+    endedTitle: 'This old link no longer works',
+    endedBody:
+      'Links from our old website have stopped working. You can ask for a new link on the sign-in page.',
+    unavailableTitle: 'We could not sign you in with this link',
+    unavailableBody: 'Please call us at {{phone}} and we will help you.',
+    sendNew: 'Send me a new link',
+    getNew: 'Go to the sign-in page',
+    sentTitle: 'We sent you a new message',
+    sentBody: 'Check your email or texts. The new link or code works for {{minutes}} minutes.',
+  },
+  legacySession: {
+    title: 'Welcome back',
+    lead: 'You are still signed in on our old website as {{name}}.',
+    continue: 'Continue as {{name}}',
+    notYou: 'Not you? Sign in as someone else',
+    someone: 'this person',
+  },
+  account: {
+    title: 'Your account',
+    lead: 'This is the information we have for you.',
+    name: 'Name',
+    email: 'Email',
+    phone: 'Phone',
+    language: 'Language',
+    status: 'Status',
+    none: 'None on file',
+    statuses: {
+      imported: 'Not signed in yet',
+      notified: 'Not signed in yet',
+      bridged: 'Signed in. Ready for the new portal',
+      active: 'Using the new portal',
+      locked: 'Locked. Please call us',
+      closed: 'Closed',
+    },
+    wrongDetails: 'Something wrong here? Call us at {{phone}}.',
+  },
   welcome: {
     title: 'Welcome! A few quick checks',
     lead: 'You can skip this. It only takes a minute and helps us reach you.',
@@ -150,6 +225,82 @@ const es: Shape<typeof en> = {
     continueTo: 'Continuar a {{client}}',
     signOut: 'Cerrar sesión',
     signedOut: 'Su sesión está cerrada.',
+  },
+  passwordless: {
+    heading: '¿No tiene contraseña? Entre con un mensaje',
+    hint: 'Escriba su correo o teléfono arriba y elija una opción:',
+    emailLink: 'Envíenme un enlace por correo',
+    smsCode: 'Envíenme un código por texto',
+    invalidIdentifier:
+      'Escriba el correo o el número de teléfono que tenemos de usted, por ejemplo maria@example.com o (555) 123-4567.',
+    tooManyRequests:
+      'Ya le enviamos varios mensajes. Espere {{minutes}} minutos y revise su correo y sus textos, o llámenos al {{phone}}.',
+  },
+  code: {
+    titleEmail: 'Revise su correo',
+    titleSms: 'Revise sus mensajes de texto',
+    leadEmail:
+      'Si tenemos una cuenta para {{identifier}}, le acabamos de enviar un correo con un enlace y un código para entrar. Funcionan por {{minutes}} minutos.',
+    leadSms:
+      'Si tenemos una cuenta para {{identifier}}, le acabamos de enviar un mensaje de texto con un código. Funciona por {{minutes}} minutos.',
+    label: 'Código del mensaje',
+    hint: '6 letras y números, por ejemplo ABC-234',
+    submit: 'Entrar con este código',
+    missing: 'Escriba el código del mensaje.',
+    invalid: 'Ese código no funcionó. Revíselo e inténtelo de nuevo, o pida uno nuevo.',
+    notArrived:
+      '¿Todavía nada? Espere un minuto y revise su carpeta de correo no deseado. Luego puede pedirlo otra vez.',
+    sendAgain: 'Enviarlo otra vez',
+    usePassword: 'Entrar con contraseña',
+  },
+  link: {
+    title: 'Termine de iniciar sesión',
+    lead: 'Oprima el botón para entrar. Este paso protege su cuenta de programas que abren los enlaces de los correos.',
+    confirm: 'Entrar',
+    expiredTitle: 'Este enlace para entrar ya venció',
+    expiredBody:
+      'Los enlaces funcionan solo por poco tiempo, para proteger su cuenta. Podemos enviarle uno nuevo ahora.',
+    usedTitle: 'Este enlace para entrar ya se usó',
+    usedBody:
+      'Cada enlace funciona una sola vez. Podemos enviarle uno nuevo ahora. Si usted no lo usó, llámenos al {{phone}}.',
+    invalidTitle: 'Este enlace para entrar no funciona',
+    invalidBody:
+      'Puede estar incompleto o no ser nuestro. Puede pedir un enlace nuevo en la página para entrar.',
+    endedTitle: 'Este enlace antiguo ya no funciona',
+    endedBody:
+      'Los enlaces de nuestro sitio web anterior ya no funcionan. Puede pedir un enlace nuevo en la página para entrar.',
+    unavailableTitle: 'No pudimos hacerle entrar con este enlace',
+    unavailableBody: 'Llámenos al {{phone}} y le ayudaremos.',
+    sendNew: 'Envíenme un enlace nuevo',
+    getNew: 'Ir a la página para entrar',
+    sentTitle: 'Le enviamos un mensaje nuevo',
+    sentBody: 'Revise su correo o sus textos. El enlace o código nuevo funciona por {{minutes}} minutos.',
+  },
+  legacySession: {
+    title: 'Qué bueno verle de nuevo',
+    lead: 'Todavía tiene la sesión abierta en nuestro sitio web anterior como {{name}}.',
+    continue: 'Continuar como {{name}}',
+    notYou: '¿No es usted? Entre como otra persona',
+    someone: 'esta persona',
+  },
+  account: {
+    title: 'Su cuenta',
+    lead: 'Esta es la información que tenemos de usted.',
+    name: 'Nombre',
+    email: 'Correo',
+    phone: 'Teléfono',
+    language: 'Idioma',
+    status: 'Estado',
+    none: 'No tenemos',
+    statuses: {
+      imported: 'Todavía no ha entrado',
+      notified: 'Todavía no ha entrado',
+      bridged: 'Ya entró. Listo para el portal nuevo',
+      active: 'Usa el portal nuevo',
+      locked: 'Bloqueada. Llámenos, por favor',
+      closed: 'Cerrada',
+    },
+    wrongDetails: '¿Algo está mal? Llámenos al {{phone}}.',
   },
   welcome: {
     title: '¡Bienvenido! Unas preguntas rápidas',

@@ -13,9 +13,9 @@ import { PatientShell } from '../components/patient-shell.tsx';
 import {
   ConsentForm,
   ExpiredSignIn,
-  SignInForm,
+  SignInStep,
   WelcomeForm,
-  type SignInErrorView,
+  type SignInActionData,
   type WelcomeProblem,
 } from '../components/patient-sign-in.tsx';
 import { requireCsrf } from '../utils/csrf.server.ts';
@@ -30,6 +30,14 @@ import {
 } from '../utils/patient-auth.server.ts';
 import { portalSessionSuffices, type InteractionDetails } from '../../identity/oidc/provider.ts';
 import { signInHeaders } from '../utils/headers.ts';
+import {
+  continueWithLegacySession,
+  isPasswordlessIntent,
+  legacySessionOffer,
+  redeemCodeFromForm,
+  requestFromForm,
+  skipLegacySessionCookie,
+} from '../utils/passwordless.server.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Sign in' }];
 
@@ -37,7 +45,7 @@ export const headers = signInHeaders;
 
 type View =
   | { view: 'expired' }
-  | { view: 'login'; clientName: string }
+  | { view: 'login'; clientName: string; legacy: { name: string | null } | null; minutes: number }
   | { view: 'welcome'; email: string | null; phone: string | null; locale: 'en' | 'es' }
   | { view: 'consent'; clientName: string; scopes: string[] };
 
@@ -79,7 +87,13 @@ async function viewFor(
       if (active.session.welcomePending) return { view: 'welcome', ...welcomeView(active) };
       return finishLogin(context, details, portalLogin(active));
     }
-    return { view: 'login', clientName: details.client.name };
+    const offer = await legacySessionOffer(request, context);
+    return {
+      view: 'login',
+      clientName: details.client.name,
+      legacy: offer ? { name: offer.givenName } : null,
+      minutes: context.services.signInLinks.expiresMinutes,
+    };
   }
   if (details.prompt.name === 'consent') {
     if (details.client.firstParty) {
@@ -98,9 +112,22 @@ async function interactionFor(context: AppLoadContext, uid: string | undefined) 
   return details && details.uid === uid ? details : null;
 }
 
+/**
+ * No interaction in this browser. A patient who just signed in here with a link asked for on another
+ * device continues to the client that asked (third-party-initiated login), or to their account.
+ */
+async function elsewhere(request: Request, context: AppLoadContext) {
+  const active = await currentPatient(request, context);
+  if (!active) return data<View>({ view: 'expired' }, { status: 410 });
+  if (active.session.welcomePending) throw redirect('/welcome');
+  const clientId = new URL(request.url).searchParams.get('client');
+  const launch = clientId ? await context.services.oidc.launch(clientId) : null;
+  throw redirect(launch?.url ?? '/account');
+}
+
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const details = await interactionFor(context, params.uid);
-  if (!details) return data<View>({ view: 'expired' }, { status: 410 });
+  if (!details) return elsewhere(request, context);
   const view = await viewFor(context, details, request);
   if (view instanceof Response) throw view;
   return data<View>(view);
@@ -121,6 +148,29 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     if (result.firstSignIn) return redirect(self, { headers: { 'Set-Cookie': result.setCookie } });
     return finishLogin(context, details, result.login, result.setCookie);
   }
+
+  if (details.prompt.name === 'login' && isPasswordlessIntent(intent))
+    return requestFromForm(form, context, intent, {
+      interactionUid: details.uid,
+      clientId: details.client.clientId,
+    });
+
+  if (details.prompt.name === 'login' && intent === 'code') {
+    const result = await redeemCodeFromForm(form, context);
+    if (!result.ok) return result.response;
+    if (result.firstSignIn) return redirect(self, { headers: { 'Set-Cookie': result.setCookie } });
+    return finishLogin(context, details, result.login, result.setCookie);
+  }
+
+  if (details.prompt.name === 'login' && intent === 'legacy-session') {
+    const started = await continueWithLegacySession(request, context);
+    if (!started) return redirect(self);
+    if (started.firstSignIn) return redirect(self, { headers: { 'Set-Cookie': started.setCookie } });
+    return finishLogin(context, details, started.login, started.setCookie);
+  }
+
+  if (intent === 'not-you')
+    return redirect(self, { headers: { 'Set-Cookie': skipLegacySessionCookie(context) } });
 
   if (details.prompt.name === 'login' && (intent === 'welcome' || intent === 'skip-welcome')) {
     const active = await currentPatient(request, context);
@@ -151,17 +201,28 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 export default function Interaction() {
   const loaded = useLoaderData<typeof loader>();
   const acted = useActionData<typeof action>() as
-    { view?: 'expired'; error?: SignInErrorView; identifier?: string; problem?: WelcomeProblem } | undefined;
+    ({ view: 'expired' } | SignInActionData | { view?: undefined; problem?: WelcomeProblem }) | undefined;
   const view = acted?.view === 'expired' ? ({ view: 'expired' } as const) : loaded;
+  const signInActed = acted && 'problem' in acted ? undefined : (acted as SignInActionData);
   return (
     <PatientShell>
       <div className="card narrow">
         {view.view === 'expired' ? <ExpiredSignIn /> : null}
         {view.view === 'login' ? (
-          <SignInForm clientName={view.clientName} error={acted?.error} identifier={acted?.identifier} />
+          <SignInStep
+            acted={signInActed}
+            legacy={view.legacy}
+            minutes={view.minutes}
+            clientName={view.clientName}
+          />
         ) : null}
         {view.view === 'welcome' ? (
-          <WelcomeForm email={view.email} phone={view.phone} locale={view.locale} problem={acted?.problem} />
+          <WelcomeForm
+            email={view.email}
+            phone={view.phone}
+            locale={view.locale}
+            problem={acted && 'problem' in acted ? acted.problem : undefined}
+          />
         ) : null}
         {view.view === 'consent' ? <ConsentForm clientName={view.clientName} scopes={view.scopes} /> : null}
       </div>

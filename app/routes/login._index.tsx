@@ -1,4 +1,5 @@
-// Sign-in for patients who come straight to the portal (not sent by the new platform).
+// Sign-in for patients who come straight to the portal (not sent by the new platform): password, a
+// link or code by email or text, or the legacy platform's session still open in this browser.
 import {
   data,
   redirect,
@@ -6,11 +7,19 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from '@remix-run/node';
-import { useActionData } from '@remix-run/react';
+import { useActionData, useLoaderData } from '@remix-run/react';
 import { PatientShell } from '../components/patient-shell.tsx';
-import { SignInForm, type SignInErrorView } from '../components/patient-sign-in.tsx';
+import { SignInStep, type SignInActionData } from '../components/patient-sign-in.tsx';
 import { requireCsrf } from '../utils/csrf.server.ts';
 import { currentPatient, signInFailure, signInWithPasswordForm } from '../utils/patient-auth.server.ts';
+import {
+  continueWithLegacySession,
+  isPasswordlessIntent,
+  legacySessionOffer,
+  redeemCodeFromForm,
+  requestFromForm,
+  skipLegacySessionCookie,
+} from '../utils/passwordless.server.ts';
 import { signInHeaders } from '../utils/headers.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Sign in' }];
@@ -20,24 +29,46 @@ export const headers = signInHeaders;
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const active = await currentPatient(request, context);
   if (active) throw redirect(active.session.welcomePending ? '/welcome' : '/');
-  return data({});
+  const offer = await legacySessionOffer(request, context);
+  return data({
+    legacy: offer ? { name: offer.givenName } : null,
+    minutes: context.services.signInLinks.expiresMinutes,
+  });
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await request.formData();
   requireCsrf(request, form, context);
+  const intent = form.get('intent');
+  if (isPasswordlessIntent(intent)) return requestFromForm(form, context, intent);
+  if (intent === 'code') {
+    const result = await redeemCodeFromForm(form, context);
+    if (!result.ok) return result.response;
+    return redirect(result.firstSignIn ? '/welcome' : '/account', {
+      headers: { 'Set-Cookie': result.setCookie },
+    });
+  }
+  if (intent === 'legacy-session') {
+    const started = await continueWithLegacySession(request, context);
+    if (!started) return redirect('/login');
+    return redirect(started.firstSignIn ? '/welcome' : '/account', {
+      headers: { 'Set-Cookie': started.setCookie },
+    });
+  }
+  if (intent === 'not-you')
+    return redirect('/login', { headers: { 'Set-Cookie': skipLegacySessionCookie(context) } });
   const result = await signInWithPasswordForm(form, context);
   if (!result.ok) return signInFailure(result);
   return redirect(result.firstSignIn ? '/welcome' : '/', { headers: { 'Set-Cookie': result.setCookie } });
 }
 
 export default function Login() {
-  const acted = useActionData<typeof action>() as
-    { error?: SignInErrorView; identifier?: string } | undefined;
+  const { legacy, minutes } = useLoaderData<typeof loader>();
+  const acted = useActionData<typeof action>() as SignInActionData;
   return (
     <PatientShell>
       <div className="card narrow">
-        <SignInForm error={acted?.error} identifier={acted?.identifier} />
+        <SignInStep acted={acted} legacy={legacy} minutes={minutes} />
       </div>
     </PatientShell>
   );

@@ -109,7 +109,7 @@ export function clientMetadata(row: OidcClient, cipher: FieldCipher) {
     response_types: ['code'],
     redirect_uris: row.redirectUris,
     post_logout_redirect_uris: row.postLogoutRedirectUris,
-    // Registration metadata allows only https here; the portal's own link (firstPartyLaunch) uses any.
+    // Registration metadata allows only https here; the portal's own link (clientLaunch) uses any.
     ...(row.initiateLoginUri?.startsWith('https:') ? { initiate_login_uri: row.initiateLoginUri } : {}),
     first_party: row.firstParty,
   };
@@ -126,12 +126,22 @@ export async function clientOrigins(db: Db): Promise<string[]> {
   return [...origins].sort();
 }
 
-/** The first-party client a patient who signed in on the portal continues to, when one says how. */
-export async function firstPartyLaunch(db: Db): Promise<{ name: string; initiateLoginUri: string } | null> {
+/**
+ * Where a patient signed in on the portal continues: the named client, or else the first first-party
+ * client, when it says how (its initiate_login_uri).
+ */
+export async function clientLaunch(
+  db: Db,
+  clientId?: string,
+): Promise<{ name: string; initiateLoginUri: string } | null> {
   const [row] = await db
     .select({ name: oidcClients.name, uri: oidcClients.initiateLoginUri })
     .from(oidcClients)
-    .where(sql`${oidcClients.firstParty} and ${oidcClients.initiateLoginUri} is not null`)
+    .where(
+      clientId
+        ? sql`${oidcClients.clientId} = ${clientId} and ${oidcClients.initiateLoginUri} is not null`
+        : sql`${oidcClients.firstParty} and ${oidcClients.initiateLoginUri} is not null`,
+    )
     .orderBy(asc(oidcClients.createdAt))
     .limit(1);
   return row?.uri ? { name: row.name, initiateLoginUri: row.uri } : null;

@@ -15,7 +15,7 @@ import type { Logger } from '../../infra/logger.ts';
 import type { FieldCipher } from '../encryption.ts';
 import { PATIENT_COOKIE, type PatientSessions } from '../patient-sessions.ts';
 import { createAdapterFactory } from './adapter.ts';
-import { clientOrigins, firstPartyLaunch } from './clients.ts';
+import { clientLaunch, clientOrigins } from './clients.ts';
 import { ensureKeys, loadKeySet, type KeySet } from './keys.ts';
 import { logoutSource, postLogoutSuccessSource, renderError } from './pages.ts';
 
@@ -326,9 +326,12 @@ export async function createOidc(deps: OidcDeps) {
       });
       return grantId;
     },
-    /** Where a patient signed in on the portal continues to the new platform (third-party-initiated login). */
-    async launch(): Promise<{ name: string; url: string } | null> {
-      const target = await firstPartyLaunch(db);
+    /**
+     * Where a patient signed in on the portal continues: the client that asked (a link opened on another
+     * device), or the new platform itself, through its initiate_login_uri (third-party-initiated login).
+     */
+    async launch(clientId?: string): Promise<{ name: string; url: string } | null> {
+      const target = await clientLaunch(db, clientId);
       if (!target) return null;
       const url = new URL(target.initiateLoginUri);
       url.searchParams.set('iss', issuer);
