@@ -2,9 +2,7 @@
 // argon2id verification → redirect → token) against raw argon2id verifications in the same run, and
 // the token endpoint's throughput (refresh grants) against the same server's /healthz.
 // The server is the real `causeway serve` in a child process on PostgreSQL; this process is the load.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { hash, verify } from '@node-rs/argon2';
 import * as oidc from 'openid-client';
 import { createDb } from '../../db/client.ts';
@@ -14,46 +12,9 @@ import { addClient } from '../../identity/oidc/clients.ts';
 import { argon2idParams } from '../../identity/passwords.ts';
 import { authorizationRequest, REDIRECT_URI } from '../support/authorization.ts';
 import { csrfFrom, freePort, TestBrowser } from '../support/http.ts';
+import { startServer, timed } from './harness.ts';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const PASSWORD = 'Harbor-Bench-Password-1';
-
-function percentile(values: number[], p: number) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-async function timed(concurrency: number, seconds: number, task: (worker: number) => Promise<void>) {
-  const latencies: number[] = [];
-  const deadline = performance.now() + seconds * 1000;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async (_, worker) => {
-      while (performance.now() < deadline) {
-        const t = performance.now();
-        await task(worker);
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  return { perSecond: latencies.length / elapsed, p95: percentile(latencies, 95), count: latencies.length };
-}
-
-async function startServer(env: Record<string, string>, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(root, 'bin/causeway.js'), 'serve', '--migrate'], {
-    cwd: root,
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('Causeway is running')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`causeway serve exited with ${code}`)));
-  });
-  return child;
-}
 
 /** One patient's whole sign-in, as a browser and the new platform's back end do it. */
 async function fullSignIn(base: string, config: oidc.Configuration, email: string) {

@@ -1,4 +1,4 @@
-// `npm run bench [-- import|signin|oidc] [--rows N]`: the figures issue targets are judged by, each beside a
+// `npm run bench [-- import|signin|oidc|links] [--rows N]`: the figures issue targets are judged by, each beside a
 // baseline measured in the same run on the same machine, written to test/bench/RESULTS.md.
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { generateExport } from './generate-export.ts';
 import { benchOidc } from './oidc.ts';
+import { benchPasswordless } from './passwordless.ts';
 import { benchSignIn } from './signin.ts';
 
 const run = promisify(execFile);
@@ -142,6 +143,12 @@ if (!only || only === 'oidc') {
     ? await freshDatabase(process.env.DATABASE_URL, 'causeway_bench_oidc')
     : undefined;
   for (const line of await benchOidc(url)) report(line);
+}
+if (!only || only === 'links') {
+  const url = process.env.DATABASE_URL
+    ? await freshDatabase(process.env.DATABASE_URL, 'causeway_bench_links')
+    : undefined;
+  for (const line of await benchPasswordless(url)) report(line);
 }
 
 const resultsFile = path.join(here, 'RESULTS.md');
