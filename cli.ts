@@ -9,6 +9,11 @@ import { seedDemo, DEMO_PASSWORD, type DemoResult } from './identity/demo/seed-d
 import { closeOffThreadPool } from './identity/credentials/offthread.ts';
 import { formatImportSummary, progressBar } from './identity/import/report.ts';
 import { importPatients } from './identity/import/import-patients.ts';
+import {
+  formatLegacyLinkImportSummary,
+  importLegacyLinks,
+  UnusableLegacyLinksFile,
+} from './identity/legacy-bridge/import-legacy-links.ts';
 import { isValidTimeZone } from './identity/import/normalize-row.ts';
 import type { ImportFormat } from './identity/import/read-sources.ts';
 import { ConfigError, loadConfig } from './infra/env.ts';
@@ -341,6 +346,39 @@ export function buildCli(): Command {
           });
         },
       ),
+    );
+
+  importCommand
+    .command('legacy-links')
+    .description(
+      "Import the legacy platform's opaque magic-link tokens, so links already sent keep working until the parallel run ends.",
+    )
+    .argument(
+      '<file>',
+      'CSV with a header row: token_sha256 (or token, hashed here and never stored), legacy_id, expires_at (optional)',
+    )
+    .option('--dry-run', 'report what would happen and write nothing')
+    .action(
+      run(async (file: string, options: { dryRun?: boolean }) => {
+        if (!existsSync(file)) fail(`causeway: no such file: ${file}`);
+        await withServices(async (services) => {
+          const bar = progressBar(process.stderr);
+          const dryRun = Boolean(options.dryRun);
+          const summary = await importLegacyLinks({
+            db: services.database.db,
+            file,
+            dryRun,
+            onProgress: bar.update,
+          })
+            .catch((error: unknown) => {
+              if (error instanceof UnusableLegacyLinksFile)
+                fail(`causeway: cannot import ${file}: ${error.message}`);
+              throw error;
+            })
+            .finally(bar.done);
+          console.log(formatLegacyLinkImportSummary(summary, { dryRun, file }));
+        });
+      }),
     );
 
   const clients = program
