@@ -25,6 +25,9 @@ export function PatientShell({ children }: { children: React.ReactNode }) {
           <nav aria-label={t('common.language')}>
             <Link
               to={`${location.pathname}?lng=${other}`}
+              // A full page load: a sign-in page's cookie is scoped to its own path, and a client-side
+              // navigation would fetch the page's data from another one.
+              reloadDocument
               lang={other}
               hrefLang={other}
               className="lang-switch"

@@ -275,7 +275,9 @@ export function CodeForm({
         </button>
       </Form>
       <p>
-        <Link to=".">{t('code.usePassword')}</Link>
+        <Link to="." reloadDocument>
+          {t('code.usePassword')}
+        </Link>
       </p>
     </>
   );
@@ -390,9 +392,7 @@ export type PasswordlessView =
   | { view: 'request-error'; identifier: string; error: 'tooManyRequests'; minutes: number };
 
 export type SignInActionData =
-  | PasswordlessView
-  | { view?: undefined; error?: SignInErrorView; identifier?: string }
-  | undefined;
+  PasswordlessView | { view?: undefined; error?: SignInErrorView; identifier?: string } | undefined;
 
 /** The step a sign-in page is on, from what the last post answered. */
 export function SignInStep({

@@ -288,6 +288,30 @@ describe('a sign-in code by text message, in Chromium', () => {
   });
 });
 
+describe('links inside a sign-in started by the new platform', () => {
+  it('keep the sign-in going: the language switch and "Sign in with a password instead"', async () => {
+    const context = await browser.newContext({ locale: 'en-US' });
+    const { page, errors } = await startAtStandin(context);
+    const interaction = new URL(page.url()).pathname;
+
+    await page.getByRole('link', { name: 'Español' }).click();
+    await page.getByRole('heading', { level: 1, name: /^Iniciar sesión/ }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(interaction);
+    await page.getByRole('link', { name: 'English' }).click();
+    await page.getByRole('heading', { level: 1, name: /^Sign in/ }).waitFor();
+
+    await page.getByLabel('Email or phone number').fill('nobody-on-file@example.org');
+    await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Check your email' }).waitFor();
+    await page.getByRole('link', { name: 'Sign in with a password instead' }).click();
+    await page.getByRole('heading', { level: 1, name: /^Sign in/ }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(interaction);
+    await page.getByLabel('Password', { exact: true }).waitFor();
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
+
 const words = {
   en: {
     signIn: /^Sign in/,
