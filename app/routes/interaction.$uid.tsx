@@ -63,15 +63,20 @@ async function finishLogin(
   const consent = details.client.firstParty
     ? { consent: { grantId: await oidc.grant(details, login.patientId) } }
     : {};
-  const to = await oidc.finish(context.node.req, context.node.res, {
-    login: {
-      accountId: login.patientId,
-      amr: [login.amr],
-      ts: Math.floor(login.startedAt.getTime() / 1000),
-      remember: true,
+  const to = await oidc.finish(
+    context.node.req,
+    context.node.res,
+    {
+      login: {
+        accountId: login.patientId,
+        amr: [login.amr],
+        ts: Math.floor(login.startedAt.getTime() / 1000),
+        remember: true,
+      },
+      ...consent,
     },
-    ...consent,
-  });
+    details,
+  );
   return redirect(to, setCookie ? { headers: { 'Set-Cookie': setCookie } } : undefined);
 }
 
@@ -98,7 +103,9 @@ async function viewFor(
   if (details.prompt.name === 'consent') {
     if (details.client.firstParty) {
       const grantId = await oidc.grant(details);
-      return redirect(await oidc.finish(context.node.req, context.node.res, { consent: { grantId } }));
+      return redirect(
+        await oidc.finish(context.node.req, context.node.res, { consent: { grantId } }, details),
+      );
     }
     const missing = (details.prompt.details.missingOIDCScope as string[] | undefined) ?? [];
     const scopes = ['openid', ...missing.filter((s) => s !== 'openid')];
@@ -183,15 +190,25 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   if (details.prompt.name === 'consent' && intent === 'allow') {
     const grantId = await context.services.oidc.grant(details);
     return redirect(
-      await context.services.oidc.finish(context.node.req, context.node.res, { consent: { grantId } }),
+      await context.services.oidc.finish(
+        context.node.req,
+        context.node.res,
+        { consent: { grantId } },
+        details,
+      ),
     );
   }
   if (details.prompt.name === 'consent' && intent === 'deny') {
     return redirect(
-      await context.services.oidc.finish(context.node.req, context.node.res, {
-        error: 'access_denied',
-        error_description: 'The patient chose not to share their information.',
-      }),
+      await context.services.oidc.finish(
+        context.node.req,
+        context.node.res,
+        {
+          error: 'access_denied',
+          error_description: 'The patient chose not to share their information.',
+        },
+        details,
+      ),
     );
   }
   // A form from an earlier step (the back button): show the current step.

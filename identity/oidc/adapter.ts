@@ -22,24 +22,55 @@ function payloadAdapter(db: Db, model: string): Adapter {
     return row.consumedAt ? { ...payload, consumed: Math.floor(row.consumedAt.getTime() / 1000) } : payload;
   };
   const columns = { payload: oidcPayloads.payload, consumedAt: oidcPayloads.consumedAt };
+  const placeholder = sql.placeholder;
+  // Every sign-in runs these several times: built once, and prepared on each connection by name.
+  const findById = db
+    .select(columns)
+    .from(oidcPayloads)
+    .where(and(eq(oidcPayloads.model, model), eq(oidcPayloads.id, placeholder('id'))))
+    .limit(1)
+    .prepare(`oidc_find_${model}`);
+  const upsertById = db
+    .insert(oidcPayloads)
+    .values({
+      model,
+      id: placeholder('id'),
+      payload: placeholder('payload'),
+      grantId: placeholder('grantId'),
+      userCode: placeholder('userCode'),
+      uid: placeholder('uid'),
+      expiresAt: placeholder('expiresAt'),
+    })
+    .onConflictDoUpdate({
+      target: [oidcPayloads.model, oidcPayloads.id],
+      set: {
+        payload: sql`excluded.payload`,
+        grantId: sql`excluded.grant_id`,
+        userCode: sql`excluded.user_code`,
+        uid: sql`excluded.uid`,
+        expiresAt: sql`excluded.expires_at`,
+      },
+    })
+    .prepare(`oidc_upsert_${model}`);
+  const destroyById = db
+    .delete(oidcPayloads)
+    .where(and(eq(oidcPayloads.model, model), eq(oidcPayloads.id, placeholder('id'))))
+    .prepare(`oidc_destroy_${model}`);
 
   return {
     async upsert(id, payload, expiresIn) {
-      const values = {
+      await upsertById.execute({
+        id,
         payload,
         // A grant is its own grant id, so revoking a grant removes it along with its tokens.
         grantId: payload.grantId ?? (model === 'Grant' ? id : null),
         userCode: payload.userCode ?? null,
         uid: payload.uid ?? null,
         expiresAt: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
-      };
-      await db
-        .insert(oidcPayloads)
-        .values({ model, id, ...values })
-        .onConflictDoUpdate({ target: [oidcPayloads.model, oidcPayloads.id], set: values });
+      });
     },
     async find(id) {
-      const [row] = await db.select(columns).from(oidcPayloads).where(byId(id)).limit(1);
+      const [row] = await findById.execute({ id });
       return read(row);
     },
     async findByUid(uid) {
@@ -68,7 +99,7 @@ function payloadAdapter(db: Db, model: string): Adapter {
       if (won.length === 0) throw new errors.InvalidGrant(`${model} was already redeemed`);
     },
     async destroy(id) {
-      await db.delete(oidcPayloads).where(byId(id));
+      await destroyById.execute({ id });
     },
     async revokeByGrantId(grantId) {
       await db.delete(oidcPayloads).where(eq(oidcPayloads.grantId, grantId));

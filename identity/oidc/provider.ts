@@ -184,6 +184,15 @@ export function portalSessionSuffices(
   return true;
 }
 
+/** The provider's own interaction record behind each details object this module handed out. */
+interface LoadedInteraction {
+  result?: InteractionResults;
+  exp: number;
+  returnTo: string;
+  save(ttl: number): Promise<unknown>;
+}
+const loadedInteractions = new WeakMap<InteractionDetails, LoadedInteraction>();
+
 export async function createOidc(deps: OidcDeps) {
   const { db, cipher, config, logger } = deps;
   const issuer = `${config.publicUrl}/oidc`;
@@ -280,7 +289,7 @@ export async function createOidc(deps: OidcDeps) {
     async interaction(req: IncomingMessage, res: ServerResponse): Promise<InteractionDetails | null> {
       try {
         const details = await current.provider.interactionDetails(req, res);
-        return {
+        const view: InteractionDetails = {
           uid: details.uid,
           prompt: details.prompt as InteractionDetails['prompt'],
           params: details.params,
@@ -288,14 +297,30 @@ export async function createOidc(deps: OidcDeps) {
           grantId: details.grantId,
           client: await clientInfo(details.params.client_id as string),
         };
+        loadedInteractions.set(view, details as unknown as LoadedInteraction);
+        return view;
       } catch (error) {
         if (error instanceof Error && error.name === 'SessionNotFound') return null;
         throw error;
       }
     },
-    /** Records the interaction's outcome; returns where the browser goes next. */
-    async finish(req: IncomingMessage, res: ServerResponse, result: InteractionResults): Promise<string> {
-      return current.provider.interactionResult(req, res, result, { mergeWithLastSubmission: false });
+    /**
+     * Records the interaction's outcome; returns where the browser goes next. Given the details this
+     * request already loaded, it saves that record instead of reading it again (what the provider's
+     * own interactionResult does after a second read).
+     */
+    async finish(
+      req: IncomingMessage,
+      res: ServerResponse,
+      result: InteractionResults,
+      details?: InteractionDetails,
+    ): Promise<string> {
+      const interaction = details && loadedInteractions.get(details);
+      if (!interaction)
+        return current.provider.interactionResult(req, res, result, { mergeWithLastSubmission: false });
+      interaction.result = result;
+      await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
+      return interaction.returnTo;
     },
     /** Grants what the interaction asks for (consent given, or a first-party client). */
     async grant(details: InteractionDetails, signedIn?: string): Promise<string> {
