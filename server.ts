@@ -329,7 +329,13 @@ export function createApp({ services, build }: AppOptions): express.Express {
     '/assets',
     express.static(path.join(clientDir, 'assets'), { immutable: true, maxAge: '1y', index: false }),
   );
-  app.use(express.static(clientDir, { maxAge: '1h', index: false }));
+  // Files at the root (robots.txt, brand/logo.svg): only a path whose last part has an extension can
+  // be one, so page requests skip the file-system check.
+  const serveRootFiles = express.static(clientDir, { maxAge: '1h', index: false });
+  app.use((req, res, next) => {
+    if (!/\.[a-z0-9]+$/i.test(req.path)) return next();
+    serveRootFiles(req, res, next);
+  });
 
   app.all(
     '*',

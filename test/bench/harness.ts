@@ -27,10 +27,18 @@ export async function timed(concurrency: number, seconds: number, task: (worker:
   return { perSecond: latencies.length / elapsed, p95: percentile(latencies, 95), count: latencies.length };
 }
 
+/** `causeway serve` as production runs it (NODE_ENV=production: React's production build, no dev checks). */
 export async function startServer(env: Record<string, string>, port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, [path.join(root, 'bin/causeway.js'), 'serve', '--migrate'], {
     cwd: root,
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      ...env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
