@@ -1,7 +1,7 @@
 // Email out: through a pooled SMTP connection when SMTP_URL is set, otherwise into the outbox table
 // exactly as it would have been sent (DESIGN §3), so the demo and the staff console can show it.
 import { randomUUID } from 'node:crypto';
-import nodemailer, { type NodemailerError } from 'nodemailer';
+import type { NodemailerError } from 'nodemailer';
 import type { Db } from '../../db/client.ts';
 import { outbox } from '../../db/schema/index.ts';
 import type { Logger } from '../../infra/logger.ts';
@@ -78,19 +78,25 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
     };
   }
 
-  const transport = nodemailer.createTransport({
-    url: options.smtpUrl,
-    pool: true,
-    // Bounded waits: a stalled server must not hold a sign-in request (or a wave worker) for minutes.
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 30_000,
-  });
+  // Loaded on first use: a command that sends no email does not pay for the library.
+  const smtpUrl = options.smtpUrl;
+  const pooled = import('nodemailer').then(({ default: nodemailer }) =>
+    nodemailer.createTransport({
+      url: smtpUrl,
+      pool: true,
+      // Bounded waits: a stalled server must not hold a sign-in request (or a wave worker) for minutes.
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 30_000,
+    }),
+  );
+  pooled.catch(() => {}); // reported by the first send
   return {
     mode: 'smtp',
     async send(message) {
       const { headers, messageId } = prepare(message);
       try {
+        const transport = await pooled;
         const info = await transport.sendMail({
           from,
           to: message.to,
@@ -110,7 +116,7 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
       }
     },
     async close() {
-      transport.close();
+      (await pooled.catch(() => null))?.close();
     },
   };
 }

@@ -5,7 +5,8 @@ import { outbox } from '../../db/schema/index.ts';
 import { createLogger } from '../../infra/logger.ts';
 import { privateTestDatabase } from '../../test/support/db.ts';
 import { startTwilioServer, type TestTwilioServer } from '../../test/support/twilio.ts';
-import { BaseUrlRequestClient, createSmsChannel, type SmsChannel, type TwilioSettings } from './sms.ts';
+import { createSmsChannel, type SmsChannel, type TwilioSettings } from './sms.ts';
+import { BaseUrlRequestClient } from './twilio-client.ts';
 
 const database = privateTestDatabase();
 const TO = '+14155550101';

@@ -59,7 +59,9 @@ afterAll(async () => {
   await database?.close();
 });
 
-describe('causeway CLI', () => {
+// Each test starts several real `causeway` processes (about 1.5 s each to load): a shared, busy machine
+// needs more than the default 30 s for a handful of them. Not a speed assertion.
+describe('causeway CLI', { timeout: 120_000 }, () => {
   it('lists its commands with --help', async () => {
     const result = await causeway(['--help']);
     expect(result.code).toBe(0);
