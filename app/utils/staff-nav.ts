@@ -5,6 +5,7 @@ export const staffPages = [
   { to: '/staff', label: 'Overview', roles: ['admin', 'support', 'clinical', 'marketing'] },
   { to: '/staff/imports', label: 'Imports', roles: ['admin', 'support', 'marketing'] },
   { to: '/staff/team', label: 'Staff and sessions', roles: ['admin'] },
+  { to: '/staff/outbox', label: 'Outbox', roles: ['admin'] },
   { to: '/staff/audit', label: 'Audit log', roles: ['admin'] },
 ] as const satisfies readonly { to: string; label: string; roles: readonly StaffRole[] }[];
 
