@@ -19,38 +19,50 @@ export interface ActivePatientSession {
 export function createPatientSessions(deps: { db: Db; ttlMs: number; now?: () => Date }) {
   const { db } = deps;
   const now = deps.now ?? (() => new Date());
+  // Every patient page and every sign-in runs these: built once, prepared on each connection.
+  const insertSession = db
+    .insert(patientSessions)
+    .values({
+      tokenHash: sql.placeholder('tokenHash'),
+      patientId: sql.placeholder('patientId'),
+      amr: sql.placeholder('amr'),
+      welcomePending: sql.placeholder('welcomePending'),
+      createdAt: sql.placeholder('createdAt'),
+      expiresAt: sql.placeholder('expiresAt'),
+    })
+    .returning()
+    .prepare('patient_session_start');
+  const findSession = db
+    .select({ session: patientSessions, patient: patients })
+    .from(patientSessions)
+    .innerJoin(patients, eq(patients.id, patientSessions.patientId))
+    .where(
+      and(
+        eq(patientSessions.tokenHash, sql.placeholder('tokenHash')),
+        isNull(patientSessions.revokedAt),
+        gt(patientSessions.expiresAt, sql.placeholder('now')),
+        sql`${patients.state} not in ('closed', 'locked')`,
+      ),
+    )
+    .limit(1)
+    .prepare('patient_session_find');
   return {
     ttlMs: deps.ttlMs,
     async start(patientId: string, amr: Amr, options: { welcomePending?: boolean } = {}) {
       const token = randomBytes(32).toString('base64url');
-      const [session] = await db
-        .insert(patientSessions)
-        .values({
-          tokenHash: hashToken(token),
-          patientId,
-          amr,
-          welcomePending: options.welcomePending ?? false,
-          createdAt: now(),
-          expiresAt: new Date(now().getTime() + deps.ttlMs),
-        })
-        .returning();
+      const [session] = await insertSession.execute({
+        tokenHash: hashToken(token),
+        patientId,
+        amr,
+        welcomePending: options.welcomePending ?? false,
+        createdAt: now(),
+        expiresAt: new Date(now().getTime() + deps.ttlMs),
+      });
       return { token, session: session! };
     },
     async find(token: string | undefined): Promise<ActivePatientSession | null> {
       if (!token || !/^[\w-]{43}$/.test(token)) return null;
-      const [row] = await db
-        .select({ session: patientSessions, patient: patients })
-        .from(patientSessions)
-        .innerJoin(patients, eq(patients.id, patientSessions.patientId))
-        .where(
-          and(
-            eq(patientSessions.tokenHash, hashToken(token)),
-            isNull(patientSessions.revokedAt),
-            gt(patientSessions.expiresAt, now()),
-            sql`${patients.state} not in ('closed', 'locked')`,
-          ),
-        )
-        .limit(1);
+      const [row] = await findSession.execute({ tokenHash: hashToken(token), now: now() });
       return row ?? null;
     },
     async welcomeDone(sessionId: string) {

@@ -6,12 +6,11 @@
 // patient typed, so a code works only beside the address it was asked for. Redemption is one
 // conditional update, so of many simultaneous redemptions exactly one signs in.
 import { createHmac, randomBytes, randomInt } from 'node:crypto';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { CountryCode } from 'libphonenumber-js';
 import { RateLimiterDrizzle, RateLimiterRes } from 'rate-limiter-flexible';
 import { appendAudit } from '../db/audit.ts';
 import type { Db } from '../db/client.ts';
-import { queryRows } from '../db/pg-array.ts';
 import { patients, rateLimits, signInTokens } from '../db/schema/index.ts';
 import type { Logger } from '../infra/logger.ts';
 import { normalizeIdentifier } from './patient-sign-in.ts';
@@ -233,29 +232,33 @@ export function createSignInLinks(deps: SignInLinksDeps) {
     };
   }
 
-  type Consumed = {
-    patient_id: string;
-    channel: LinkChannel;
-    interaction_uid: string | null;
-    client_id: string | null;
-  };
-
-  /** The conditional update: a live, unused token whose patient may still sign in, consumed once. */
-  async function consumeWhere(condition: ReturnType<typeof sql>): Promise<Consumed | undefined> {
-    const at = now().toISOString();
-    const rows = await queryRows<Consumed>(
-      db,
-      sql`update sign_in_tokens set consumed_at = ${at}::timestamptz
-          where id = (
-            select t.id from sign_in_tokens t join patients p on p.id = t.patient_id
-            where ${condition} and t.purpose = ${PURPOSE} and t.consumed_at is null
-              and t.expires_at > ${at}::timestamptz and p.state not in ('closed', 'locked')
-            limit 1
-          ) and consumed_at is null
-          returning patient_id, channel, interaction_uid, client_id`,
-    );
-    return rows[0];
-  }
+  /**
+   * The conditional update: a live, unused token whose patient may still sign in, consumed once.
+   * Built once per lookup column and prepared on each connection (every redemption runs it).
+   */
+  const consumeBy = (column: typeof signInTokens.linkHash | typeof signInTokens.codeKey, name: string) =>
+    db
+      .update(signInTokens)
+      .set({ consumedAt: sql`${sql.placeholder('at')}` })
+      .where(
+        and(
+          eq(column, sql.placeholder('key')),
+          eq(signInTokens.purpose, PURPOSE),
+          isNull(signInTokens.consumedAt),
+          gt(signInTokens.expiresAt, sql.placeholder('at')),
+          sql`exists (select 1 from patients p where p.id = ${signInTokens.patientId}
+                      and p.state not in ('closed', 'locked'))`,
+        ),
+      )
+      .returning({
+        patientId: signInTokens.patientId,
+        channel: signInTokens.channel,
+        interactionUid: signInTokens.interactionUid,
+        clientId: signInTokens.clientId,
+      })
+      .prepare(name);
+  const consumeLink = consumeBy(signInTokens.linkHash, 'sign_in_link_consume');
+  const consumeCode = consumeBy(signInTokens.codeKey, 'sign_in_code_consume');
 
   async function explainLink(hash: string): Promise<LinkCheck> {
     const [row] = await db
@@ -328,18 +331,8 @@ export function createSignInLinks(deps: SignInLinksDeps) {
     async redeemLink(token: string): Promise<RedeemResult> {
       if (!/^[\w-]{43}$/.test(token)) return { ok: false, reason: 'invalid' };
       const hash = linkHash(token);
-      const row = await consumeWhere(sql`t.link_hash = ${hash}`);
-      if (row) {
-        return signedIn(
-          {
-            patientId: row.patient_id,
-            channel: row.channel,
-            interactionUid: row.interaction_uid,
-            clientId: row.client_id,
-          },
-          'magic_link',
-        );
-      }
+      const [row] = await consumeLink.execute({ key: hash, at: now() });
+      if (row) return signedIn(row, 'magic_link');
       const why = await explainLink(hash);
       const reason = why.ok ? 'used' : why.reason; // lost a race to another redemption of the same link
       const patientId = why.ok ? undefined : why.patientId;
@@ -354,8 +347,9 @@ export function createSignInLinks(deps: SignInLinksDeps) {
       const verdict = await deps.guard.admit(identifier, input.address);
       if (!verdict.ok)
         return { ok: false, reason: 'too_many_attempts', retryAfterSeconds: verdict.retryAfterSeconds };
-      const row =
-        key && code ? await consumeWhere(sql`t.code_key = ${codeKey(identifier, code)}`) : undefined;
+      // Two live requests for one address with the same code (one in a billion) are both spent.
+      const [row] =
+        key && code ? await consumeCode.execute({ key: codeKey(identifier, code), at: now() }) : [];
       if (!row) {
         await deps.guard.failed(identifier, key ? (await findAccounts(key)).map((a) => a.id) : []);
         await audit('patient.sign_in_code_refused', null, { reason: 'invalid' });
@@ -364,18 +358,10 @@ export function createSignInLinks(deps: SignInLinksDeps) {
       if (verdict.failures > 0)
         await deps.guard.succeeded(
           identifier,
-          { id: row.patient_id, signInLockedUntil: null },
+          { id: row.patientId, signInLockedUntil: null },
           verdict.failures,
         );
-      return signedIn(
-        {
-          patientId: row.patient_id,
-          channel: row.channel,
-          interactionUid: row.interaction_uid,
-          clientId: row.client_id,
-        },
-        'otp',
-      );
+      return signedIn(row, 'otp');
     },
 
     /** A new link for the patient of a spent or expired one (one click from the page that explains). */
