@@ -75,6 +75,9 @@ const envSchema = z.object({
   SIGN_IN_LOCK_MINUTES: positiveInt.default(15),
   SIGN_IN_MAX_CONCURRENT: positiveInt.default(32),
   STANDIN_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  // The two platforms URL rules may send a patient to ({new} and {legacy} in a rule's target).
+  NEW_PLATFORM_URL: z.string().url('must be a full URL such as https://app.newplatform.example').optional(),
+  LEGACY_PLATFORM_URL: z.string().url('must be a full URL such as https://portal-old.example.org').optional(),
   // Messaging channels: without these, email and SMS go to the outbox table.
   SMTP_URL: z
     .string()
@@ -207,6 +210,8 @@ export interface Config {
   };
   /** Port of the stand-in new platform that `npm start` runs beside the portal. */
   standinPort: number;
+  /** Where URL rules may send patients: the new platform ({new}) and the legacy one ({legacy}). */
+  platforms: { newUrl: string; legacyUrl: string | null };
   messaging: {
     /** Real SMTP; without it email goes to the outbox. */
     smtpUrl: string | undefined;
@@ -346,6 +351,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxConcurrent: e.SIGN_IN_MAX_CONCURRENT,
     },
     standinPort: e.STANDIN_PORT ?? (e.PORT === 0 ? 0 : e.PORT + 1),
+    platforms: {
+      // Without a real new platform, the stand-in `npm start` runs beside the portal.
+      newUrl: (
+        e.NEW_PLATFORM_URL ?? `http://localhost:${e.STANDIN_PORT ?? (e.PORT === 0 ? 0 : e.PORT + 1)}`
+      ).replace(/\/+$/, ''),
+      legacyUrl: e.LEGACY_PLATFORM_URL?.replace(/\/+$/, '') ?? null,
+    },
     messaging: {
       smtpUrl: e.SMTP_URL,
       mailFrom:

@@ -1,4 +1,4 @@
-import { date, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { boolean, date, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 // A cohort moves through these phases; routing, messages and support rules read them.
 export const cohortPhase = pgEnum('cohort_phase', [
@@ -15,6 +15,10 @@ export const cohorts = pgTable('cohorts', {
   description: text().notNull().default(''),
   phase: cohortPhase().notNull().default('pending'),
   cutoverDate: date({ mode: 'string' }),
+  // Set when the cutover is declared final (no rollback): redirects become permanent (308).
+  finalAt: timestamp({ withTimezone: true }),
+  // When the phase last changed (routing reads the phase at once; messages and support as they run).
+  phaseChangedAt: timestamp({ withTimezone: true }),
   defaultTimeZone: text().notNull().default('America/New_York'),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),

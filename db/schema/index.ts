@@ -6,3 +6,4 @@ export * from './patients.ts';
 export * from './staff.ts';
 export * from './oidc.ts';
 export * from './sign-in-links.ts';
+export * from './routing.ts';

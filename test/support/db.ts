@@ -26,6 +26,9 @@ const tables = [
   'sign_in_tokens',
   'legacy_links',
   'legacy_link_redemptions',
+  'url_rules',
+  'id_crosswalk',
+  'unmapped_paths',
 ];
 
 export async function openTestDatabase(): Promise<TestDatabase> {
