@@ -377,7 +377,7 @@ export function LegacySessionOffer({ name }: { name: string | null }) {
         <button type="submit" name="intent" value="legacy-session" className="button primary">
           {t('legacySession.continue', { name: who })}
         </button>
-        <button type="submit" name="intent" value="not-you" className="button link">
+        <button type="submit" name="intent" value="not-you" className="text-link">
           {t('legacySession.notYou')}
         </button>
       </Form>
