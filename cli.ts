@@ -502,6 +502,135 @@ export function buildCli(): Command {
       }),
     );
 
+  // Cohorts and their phases. The module loads when a cohorts command runs (this block is all it adds).
+  const cohortService = () => import('./identity/cohorts.ts');
+  const cohortsCommand = program
+    .command('cohorts')
+    .description('Cohorts: list them (the default), add one, move one to another phase.');
+  cohortsCommand
+    .command('list', { isDefault: true })
+    .description('List cohorts with their phase, cutover date and patients per state.')
+    .action(
+      run(async () => {
+        const { allowedMoves, describePhase, listCohorts, patientStates } = await cohortService();
+        await withServices(async ({ database }) => {
+          const list = await listCohorts(database.db);
+          if (list.length === 0) {
+            console.log('No cohorts yet. Add one with "causeway cohorts add --name NAME".');
+            return;
+          }
+          const n = (value: number) => value.toLocaleString('en-US');
+          const header = [
+            'COHORT',
+            'PHASE',
+            'CUTOVER',
+            'PATIENTS',
+            ...patientStates.map((s) => s.toUpperCase()),
+          ];
+          const rows = list.map((c) => [
+            c.name,
+            describePhase(c),
+            c.cutoverDate ?? '-',
+            n(c.patients.total),
+            ...patientStates.map((s) => n(c.patients[s])),
+          ]);
+          const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+          const line = (cells: string[]) =>
+            cells.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+          console.log([header, ...rows].map(line).join('\n'));
+          console.log('');
+          for (const c of list) {
+            const changed = c.phaseChangedAt
+              ? `phase changed ${c.phaseChangedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`
+              : 'phase not changed yet';
+            const next = allowedMoves(c).map((m) => (m.final ? `${m.to} --final` : m.to));
+            console.log(
+              `${c.name}: ${changed}; ${next.length ? `can move to ${next.join(', ')}` : 'final, no further moves'}`,
+            );
+          }
+        });
+      }),
+    );
+  cohortsCommand
+    .command('add')
+    .description('Add a cohort; it starts as pending.')
+    .requiredOption('--name <name>', 'the name (as the import file writes it in its cohort column)')
+    .option('--cutover-date <date>', 'the planned cutover date, YYYY-MM-DD')
+    .option('--description <text>', 'a short description for staff')
+    .option(
+      '--time-zone <zone>',
+      "time zone for this cohort's patients whose record has none",
+      'America/New_York',
+    )
+    .action(
+      run(async (options: { name: string; cutoverDate?: string; description?: string; timeZone: string }) => {
+        const { createCohort } = await cohortService();
+        await withServices(async ({ database }) => {
+          const result = await createCohort(
+            database.db,
+            {
+              name: options.name,
+              description: options.description,
+              cutoverDate: options.cutoverDate,
+              defaultTimeZone: options.timeZone,
+            },
+            { type: 'cli' },
+          );
+          if (!result.ok) {
+            fail(
+              {
+                invalid_name: 'causeway: --name must be one line of 1 to 80 characters',
+                name_taken: `causeway: a cohort named "${options.name.trim()}" already exists`,
+                invalid_date: `causeway: --cutover-date ${options.cutoverDate} is not a date written YYYY-MM-DD`,
+                invalid_time_zone: `causeway: --time-zone ${options.timeZone} is not a time zone such as America/New_York`,
+              }[result.reason],
+            );
+          }
+          const { cohort } = result;
+          console.log(
+            `Added cohort ${cohort.name} (pending${cohort.cutoverDate ? `, cutover ${cohort.cutoverDate}` : ''}).`,
+          );
+        });
+      }),
+    );
+  cohortsCommand
+    .command('move')
+    .description(
+      'Move a cohort to another phase (pending → pilot → migrating → cut_over, and rolled_back); audited, effective at once.',
+    )
+    .argument('<name>', 'the cohort')
+    .requiredOption('--to <phase>', 'pilot, migrating, cut_over or rolled_back')
+    .option(
+      '--final',
+      'with --to cut_over: make the cutover final (redirects become permanent; no rollback ever)',
+    )
+    .action(
+      run(async (name: string, options: { to: string; final?: boolean }) => {
+        const { cohortPhases, describeRefusal, findCohortByName, moveCohort, phaseLabels } =
+          await cohortService();
+        const to = cohortPhases.find((phase) => phase === options.to);
+        if (!to) fail(`causeway: --to must be one of ${cohortPhases.join(', ')} (not "${options.to}")`);
+        await withServices(async ({ database }) => {
+          const cohort = await findCohortByName(database.db, name);
+          if (!cohort) fail(`causeway: no cohort named "${name}" (see "causeway cohorts")`);
+          const final = Boolean(options.final);
+          const result = await moveCohort(database.db, {
+            cohortId: cohort.id,
+            to,
+            final,
+            actor: { type: 'cli' },
+          });
+          if (!result.ok) fail(`causeway: ${describeRefusal(result.reason, { to, final }, result.cohort)}`);
+          const moved = result.cohort;
+          console.log(
+            moved.finalAt
+              ? `The cutover of ${moved.name} is final: it stays on the new platform and can no longer be rolled back.`
+              : `Moved ${moved.name} from ${phaseLabels[cohort.phase]} to ${phaseLabels[moved.phase]}; routing follows it from each patient's next click.`,
+          );
+        });
+      }),
+    );
+
   const audit = program.command('audit').description('The audit log.');
   audit
     .command('verify')

@@ -1,8 +1,10 @@
 import type { StaffRole } from '../../db/schema/staff.ts';
+import { roles } from './staff-roles.ts';
 
 /** The staff console's pages. The navigation lists only those that exist and the viewer may open. */
 export const staffPages = [
   { to: '/staff', label: 'Overview', roles: ['admin', 'support', 'clinical', 'marketing'] },
+  { to: '/staff/cohorts', label: 'Cohorts', roles: roles.viewCohorts },
   { to: '/staff/imports', label: 'Imports', roles: ['admin', 'support', 'marketing'] },
   { to: '/staff/team', label: 'Staff and sessions', roles: ['admin'] },
   { to: '/staff/outbox', label: 'Outbox', roles: ['admin'] },

@@ -8,6 +8,10 @@ export const roles = {
   exportImportRows: ['admin', 'support'],
   /** Lift a patient's sign-in pause after repeated failures. */
   liftSignInLock: ['admin', 'support'],
+  /** See cohorts, their phases and patient counts (counts only, no one identified). */
+  viewCohorts: ['admin', 'support', 'marketing'],
+  /** Create cohorts, set cutover dates, move phases (cut over, roll back, make final). */
+  manageCohorts: ['admin'],
 } as const satisfies Record<string, readonly StaffRole[]>;
 
 export function may(role: StaffRole, list: readonly StaffRole[]): boolean {
