@@ -1,4 +1,4 @@
-import { boolean, date, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { date, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 // A cohort moves through these phases; routing, messages and support rules read them.
 export const cohortPhase = pgEnum('cohort_phase', [
