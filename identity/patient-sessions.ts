@@ -71,6 +71,34 @@ export function createPatientSessions(deps: { db: Db; ttlMs: number; now?: () =>
         .set({ welcomePending: false })
         .where(eq(patientSessions.id, sessionId));
     },
+    /**
+     * "Stay signed in" (WCAG 2.2.1): the session lasts a full session length from now, audited. Null when
+     * it has already ended or was signed out: an ended session is never brought back.
+     */
+    async extend(sessionId: string): Promise<Date | null> {
+      const at = now();
+      const [row] = await db
+        .update(patientSessions)
+        .set({ expiresAt: new Date(at.getTime() + deps.ttlMs) })
+        .where(
+          and(
+            eq(patientSessions.id, sessionId),
+            isNull(patientSessions.revokedAt),
+            gt(patientSessions.expiresAt, at),
+          ),
+        )
+        .returning({ patientId: patientSessions.patientId, expiresAt: patientSessions.expiresAt });
+      if (!row) return null;
+      await appendAudit(db, {
+        action: 'patient.session_extended',
+        actorType: 'patient',
+        actorId: row.patientId,
+        subjectType: 'patient',
+        subjectId: row.patientId,
+        data: {},
+      });
+      return row.expiresAt;
+    },
     /** Ends the session behind this token (sign-out), audited. */
     async end(token: string | undefined) {
       if (!token) return;
