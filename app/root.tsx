@@ -1,17 +1,8 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import {
-  isRouteErrorResponse,
-  Links,
-  Meta,
-  Outlet,
-  Scripts,
-  ScrollRestoration,
-  useRouteError,
-  useRouteLoaderData,
-} from '@remix-run/react';
+import { Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
 import { useEffect } from 'react';
-import { PatientShell } from './components/patient-shell.tsx';
+import { PatientErrorPage } from './components/patient-shell.tsx';
 import { useNonce } from './components/nonce.tsx';
 import { detectLocale } from './i18n/locale.server.ts';
 import stylesheet from './styles/app.css?url';
@@ -69,17 +60,7 @@ export default function App() {
   return <Outlet />;
 }
 
+/** Anything that went wrong outside a page with its own boundary: see PatientErrorPage. */
 export function ErrorBoundary() {
-  const error = useRouteError();
-  const { t } = useTranslation();
-  const notFound = isRouteErrorResponse(error) && error.status === 404;
-  return (
-    <PatientShell>
-      <h1>{notFound ? t('notFound.title') : t('error.title')}</h1>
-      <p>{notFound ? t('notFound.body') : t('error.body')}</p>
-      <p>
-        <a href="/">{t('notFound.home')}</a>
-      </p>
-    </PatientShell>
-  );
+  return <PatientErrorPage titleInBody />;
 }

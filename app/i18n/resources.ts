@@ -9,8 +9,11 @@ const en = {
     languageName: 'English',
     otherLanguage: 'Español',
     callUs: 'Questions? Call us at {{phone}}.',
+    callUsLink: 'Questions? Call us at <tel>{{phone}}</tel>.',
     tagline: 'Language help is free. Call {{phone}}.',
     taglineOther: 'Ayuda en español gratis: llame al {{phone}}.',
+    taglineNoPhone: 'Language help is free. Call the number on our letters and emails.',
+    taglineOtherNoPhone: 'Ayuda en español gratis: llame al número de nuestras cartas y correos.',
     emergency: 'In an emergency, call 911. If you are thinking about hurting yourself, call or text 988.',
   },
   home: {
@@ -24,6 +27,41 @@ const en = {
     genuineHeading: 'How to know a message is really from us',
     genuine:
       'Our messages come from {{brand}}, use the web address you are on now, and never ask for your password, card number or Social Security number by email or text.',
+    timedOut: 'For your safety, we signed you out. Please sign in again to keep going.',
+    accountLink: 'See your account and choose how we reach you',
+  },
+  transition: {
+    nextHeading: 'Your next step',
+    soon: {
+      title: 'You will move soon',
+      body: 'Keep using this web address. Your bookmarks and links keep working.',
+      date: 'Your move is planned for {{date}}.',
+      next: 'Nothing to do today. When it is your turn, we will send you an email or text from {{brand}}.',
+    },
+    ready: {
+      title: 'Your new portal is ready',
+      body: 'You can use it now. You do not need a new account or a new password.',
+      next: 'Choose “Continue to {{client}}” to open your new portal. Next time, you can come back to this same web address.',
+      noClient:
+        'We are getting the last pieces ready. Please come back later today, or call us at {{phone}}.',
+    },
+    paused: {
+      title: 'We paused the move',
+      body: 'Keep using the old portal for now. Your information is safe, and your care does not change.',
+      next: 'Nothing to do today. We will send you an email or text before we start again.',
+      legacyLink: 'Go to the old portal',
+    },
+  },
+  session: {
+    warningTitle: 'Do you want to stay signed in?',
+    warningBody: 'For your safety, we will sign you out in {{time}}.',
+    minutes_one: '{{count}} minute',
+    minutes_other: '{{count}} minutes',
+    seconds_one: '{{count}} second',
+    seconds_other: '{{count}} seconds',
+    stay: 'Stay signed in',
+    signOut: 'Sign me out',
+    extended: 'You are still signed in. We will sign you out at {{time}}.',
   },
   signIn: {
     title: 'Sign in',
@@ -111,6 +149,8 @@ const en = {
   account: {
     title: 'Your account',
     lead: 'This is the information we have for you.',
+    standingHeading: 'Where your move stands',
+    detailsHeading: 'What we have on file',
     name: 'Name',
     email: 'Email',
     phone: 'Phone',
@@ -126,6 +166,30 @@ const en = {
       closed: 'Closed',
     },
     wrongDetails: 'Something wrong here? Call us at {{phone}}.',
+    preferencesHeading: 'Your choices',
+    messagesLegend: 'Messages about the move',
+    messagesHint: 'These choices are only for news about moving to the new portal.',
+    emailOptIn: 'Email me updates about the move.',
+    emailTo: 'We will send them to {{email}}.',
+    noEmail: 'We do not have an email address for you. To add one, call us at {{phone}}.',
+    smsOptIn: 'Text me updates about the move.',
+    smsTerms:
+      'We send a few texts during the move. Message and data rates may apply. Reply STOP to stop. Reply HELP for help.',
+    smsTo: 'We will send them to {{phone}}.',
+    noPhone: 'We do not have a mobile number for you. To add one, call us at {{phone}}.',
+    languageLegend: 'Language for our pages and messages',
+    save: 'Save my choices',
+    saved: 'Your choices are saved.',
+    problems: {
+      invalid: 'Something was missing. Please check your choices and try again.',
+      no_email: 'We do not have an email address for you yet. Call us at {{phone}} to add one.',
+      no_phone: 'We do not have a mobile number for you yet. Call us at {{phone}} to add one.',
+      unknown_patient: 'We could not find your account. Please call us at {{phone}}.',
+    },
+    sessionHeading: 'Staying signed in',
+    sessionEnds: 'For your safety, we will sign you out at {{time}}.',
+    sessionExtended: 'Done. You will stay signed in until {{time}}.',
+    sessionHint: 'Need more time? Choose "Stay signed in".',
   },
   welcome: {
     title: 'Welcome! A few quick checks',
@@ -166,10 +230,27 @@ const en = {
     title: 'We could not find that page',
     body: 'The link may be old. Our portal is moving, and some pages have new addresses.',
     home: 'Go to the home page',
+    signIn: 'Sign in to find your page',
+    help: 'Need help finding something? Call us at {{phone}}.',
+  },
+  routing: {
+    signInFirstTitle: 'Sign in to see this page',
+    signInFirstBody:
+      'This page has your own health information. Sign in first, and we will take you right to it.',
+    loopTitle: 'We could not open this page',
+    loopBody:
+      'The page kept going back and forth between our old portal and our new one. This is a problem on our side, not yours. Please call us at {{phone}} and we will help you.',
+    loopHome: 'Go to the home page',
   },
   error: {
     title: 'Something went wrong on our side',
-    body: 'Please try again in a few minutes. If it keeps happening, call us.',
+    body: 'Please try again in a few minutes.',
+    callUs: 'If it keeps happening, call us at {{phone}}. We are happy to help.',
+    callUsNoPhone: 'If it keeps happening, call the number on our letters and emails. We are happy to help.',
+    tryAgain: 'Try again',
+    expiredTitle: 'This page has expired',
+    expiredBody:
+      'For your safety, a page with a form only works for a while. Go back, reload the page, and try again.',
   },
 };
 
@@ -182,8 +263,11 @@ const es: Shape<typeof en> = {
     languageName: 'Español',
     otherLanguage: 'English',
     callUs: '¿Preguntas? Llámenos al {{phone}}.',
+    callUsLink: '¿Preguntas? Llámenos al <tel>{{phone}}</tel>.',
     tagline: 'La ayuda con el idioma es gratis. Llame al {{phone}}.',
     taglineOther: 'Free language help: call {{phone}}.',
+    taglineNoPhone: 'La ayuda con el idioma es gratis. Llame al número de nuestras cartas y correos.',
+    taglineOtherNoPhone: 'Free language help: call the number on our letters and emails.',
     emergency: 'En una emergencia, llame al 911. Si piensa en hacerse daño, llame o envíe un texto al 988.',
   },
   home: {
@@ -197,6 +281,40 @@ const es: Shape<typeof en> = {
     genuineHeading: 'Cómo saber si un mensaje es nuestro',
     genuine:
       'Nuestros mensajes vienen de {{brand}}, usan la dirección web en la que está ahora y nunca le piden su contraseña, número de tarjeta ni número de Seguro Social por correo o texto.',
+    timedOut: 'Por su seguridad, cerramos su sesión. Vuelva a entrar para seguir.',
+    accountLink: 'Vea su cuenta y elija cómo le contactamos',
+  },
+  transition: {
+    nextHeading: 'Su próximo paso',
+    soon: {
+      title: 'Pronto pasará al portal nuevo',
+      body: 'Siga usando esta dirección web. Sus marcadores y enlaces siguen funcionando.',
+      date: 'Su cambio está planeado para el {{date}}.',
+      next: 'Hoy no tiene que hacer nada. Cuando sea su turno, le enviaremos un correo o un texto de {{brand}}.',
+    },
+    ready: {
+      title: 'Su portal nuevo está listo',
+      body: 'Ya puede usarlo. No necesita una cuenta nueva ni una contraseña nueva.',
+      next: 'Elija «Continuar a {{client}}» para abrir su portal nuevo. La próxima vez puede volver a esta misma dirección web.',
+      noClient: 'Estamos terminando de prepararlo. Vuelva más tarde hoy, o llámenos al {{phone}}.',
+    },
+    paused: {
+      title: 'Pausamos el cambio',
+      body: 'Por ahora, siga usando el portal anterior. Su información está segura y su atención médica no cambia.',
+      next: 'Hoy no tiene que hacer nada. Le enviaremos un correo o un texto antes de empezar otra vez.',
+      legacyLink: 'Ir al portal anterior',
+    },
+  },
+  session: {
+    warningTitle: '¿Quiere seguir con la sesión abierta?',
+    warningBody: 'Por su seguridad, cerraremos su sesión en {{time}}.',
+    minutes_one: '{{count}} minuto',
+    minutes_other: '{{count}} minutos',
+    seconds_one: '{{count}} segundo',
+    seconds_other: '{{count}} segundos',
+    stay: 'Seguir con la sesión abierta',
+    signOut: 'Cerrar mi sesión',
+    extended: 'Su sesión sigue abierta. La cerraremos el {{time}}.',
   },
   signIn: {
     title: 'Iniciar sesión',
@@ -286,6 +404,8 @@ const es: Shape<typeof en> = {
   account: {
     title: 'Su cuenta',
     lead: 'Esta es la información que tenemos de usted.',
+    standingHeading: 'Cómo va su cambio',
+    detailsHeading: 'Lo que tenemos de usted',
     name: 'Nombre',
     email: 'Correo',
     phone: 'Teléfono',
@@ -301,6 +421,30 @@ const es: Shape<typeof en> = {
       closed: 'Cerrada',
     },
     wrongDetails: '¿Algo está mal? Llámenos al {{phone}}.',
+    preferencesHeading: 'Sus opciones',
+    messagesLegend: 'Mensajes sobre el cambio',
+    messagesHint: 'Estas opciones son solo para noticias sobre el cambio al portal nuevo.',
+    emailOptIn: 'Envíenme noticias sobre el cambio por correo.',
+    emailTo: 'Las enviaremos a {{email}}.',
+    noEmail: 'No tenemos un correo suyo. Para agregarlo, llámenos al {{phone}}.',
+    smsOptIn: 'Envíenme noticias sobre el cambio por mensaje de texto.',
+    smsTerms:
+      'Enviamos algunos textos durante el cambio. Pueden aplicarse tarifas de mensajes y datos. Responda STOP para dejar de recibirlos. Responda HELP para pedir ayuda.',
+    smsTo: 'Los enviaremos al {{phone}}.',
+    noPhone: 'No tenemos un número de celular suyo. Para agregarlo, llámenos al {{phone}}.',
+    languageLegend: 'Idioma de nuestras páginas y mensajes',
+    save: 'Guardar mis opciones',
+    saved: 'Sus opciones están guardadas.',
+    problems: {
+      invalid: 'Faltaba algo. Revise sus opciones e intente de nuevo.',
+      no_email: 'Todavía no tenemos un correo suyo. Llámenos al {{phone}} para agregarlo.',
+      no_phone: 'Todavía no tenemos un número de celular suyo. Llámenos al {{phone}} para agregarlo.',
+      unknown_patient: 'No encontramos su cuenta. Llámenos al {{phone}}, por favor.',
+    },
+    sessionHeading: 'Seguir con la sesión abierta',
+    sessionEnds: 'Por su seguridad, cerraremos su sesión el {{time}}.',
+    sessionExtended: 'Listo. Su sesión seguirá abierta hasta el {{time}}.',
+    sessionHint: '¿Necesita más tiempo? Elija «Seguir con la sesión abierta».',
   },
   welcome: {
     title: '¡Bienvenido! Unas preguntas rápidas',
@@ -342,10 +486,27 @@ const es: Shape<typeof en> = {
     title: 'No encontramos esa página',
     body: 'Puede que el enlace sea antiguo. Nuestro portal se está mudando y algunas páginas tienen direcciones nuevas.',
     home: 'Ir a la página de inicio',
+    signIn: 'Entre para encontrar su página',
+    help: '¿Necesita ayuda para encontrar algo? Llámenos al {{phone}}.',
+  },
+  routing: {
+    signInFirstTitle: 'Entre para ver esta página',
+    signInFirstBody:
+      'Esta página tiene su información de salud. Primero inicie sesión y le llevaremos directo a ella.',
+    loopTitle: 'No pudimos abrir esta página',
+    loopBody:
+      'La página iba y venía entre nuestro portal anterior y el nuevo. Es un problema de nuestro lado, no suyo. Llámenos al {{phone}} y le ayudaremos.',
+    loopHome: 'Ir a la página de inicio',
   },
   error: {
     title: 'Algo salió mal de nuestro lado',
-    body: 'Vuelva a intentarlo en unos minutos. Si sigue pasando, llámenos.',
+    body: 'Vuelva a intentarlo en unos minutos.',
+    callUs: 'Si sigue pasando, llámenos al {{phone}}. Con gusto le ayudamos.',
+    callUsNoPhone: 'Si sigue pasando, llame al número de nuestras cartas y correos. Con gusto le ayudamos.',
+    tryAgain: 'Intentar de nuevo',
+    expiredTitle: 'Esta página venció',
+    expiredBody:
+      'Por su seguridad, una página con un formulario solo sirve por un tiempo. Regrese, vuelva a cargar la página e intente de nuevo.',
   },
 };
 
