@@ -17,15 +17,15 @@ import { resources, type Locale } from '../i18n/resources.ts';
 
 /**
  * The three things a patient needs to know, whatever the phase's name: the move is coming
- * (pending, pilot, or no cohort yet), the new portal is ready (migrating, cut_over), or the move is
- * paused (rolled_back).
+ * (pending, or no cohort yet), the new portal is ready (pilot — its patients try the new platform
+ * first —, migrating, cut_over), or the move is paused (rolled_back).
  */
 export function transitionStage(phase: CohortPhase | null): TransitionStage {
   switch (phase) {
     case null:
     case 'pending':
-    case 'pilot':
       return 'soon';
+    case 'pilot':
     case 'migrating':
     case 'cut_over':
       return 'ready';

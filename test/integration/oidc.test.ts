@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import * as oidc from 'openid-client';
-import { auditEvents, oidcPayloads, patients, patientSessions } from '../../db/schema/index.ts';
+import { auditEvents, cohorts, oidcPayloads, patients, patientSessions } from '../../db/schema/index.ts';
 import { closeOffThreadPool } from '../../identity/credentials/offthread.ts';
 import { startTestApp, TestBrowser, type TestApp } from '../support/app.ts';
 import {
@@ -349,6 +349,12 @@ describe('consent and sign-out', () => {
 describe('the portal sign-in page', () => {
   it('signs in at /login, runs the welcome step (refusing a common password), and links to the new platform', async () => {
     const patient = await newPatient();
+    // The home page offers the new platform once the patient's cohort is on it (pilot onwards).
+    const [cohort] = await app.database.db
+      .insert(cohorts)
+      .values({ name: `Pilot ${patient.id}`, phase: 'pilot' })
+      .returning();
+    await app.database.db.update(patients).set({ cohortId: cohort!.id }).where(eq(patients.id, patient.id));
     const browser = new TestBrowser(app.url);
     const login = await browser.get('/login');
     const html = await login.text();

@@ -126,7 +126,7 @@ describe('home page', () => {
 
   it.each([
     ['pending', 'You will move soon', 'Keep using this web address.'],
-    ['pilot', 'You will move soon', 'Keep using this web address.'],
+    ['pilot', 'Your new portal is ready', 'Continue to Harbor Care'],
     ['migrating', 'Your new portal is ready', 'Continue to Harbor Care'],
     ['cut_over', 'Your new portal is ready', 'Continue to Harbor Care'],
     ['rolled_back', 'We paused the move', 'Keep using the old portal for now.'],
@@ -140,8 +140,8 @@ describe('home page', () => {
     expect(text).toContain(title);
     expect(text).toContain(words);
     expect(text).toContain('Your next step');
-    // The way on to the new platform only once the cohort is on it.
-    const ready = phase === 'migrating' || phase === 'cut_over';
+    // The way on to the new platform only once the cohort is on it (pilot patients try it first).
+    const ready = phase === 'pilot' || phase === 'migrating' || phase === 'cut_over';
     expect(html.includes('href="https://new.example.org/launch?iss=')).toBe(ready);
     expect(html.includes(`href="${LEGACY_URL}"`)).toBe(phase === 'rolled_back');
     // The signed-out steps ("Nothing yet") would contradict a ready cohort.
