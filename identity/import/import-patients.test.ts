@@ -185,6 +185,34 @@ describe('import patients', () => {
     expect((await database.db.select().from(importRuns))[0]?.status).toBe('done');
   });
 
+  it('never undoes the choices a signed-in patient made here on a re-import, but records a legacy opt-out', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'causeway-import-'));
+    const file = path.join(dir, 'prefs.csv');
+    const header = 'legacy_id,email,phone,locale,email_opt_in,sms_opt_in,given_name\n';
+    writeFileSync(
+      file,
+      `${header}P1,p1@example.org,+14155550111,en,true,true,Ana\nP2,p2@example.org,,en,true,false,Bo\n`,
+    );
+    await run(file);
+    // P1 signed in here, chose Spanish and turned texts off; P2 never signed in here.
+    await database.db
+      .update(patients)
+      .set({ bridgedAt: new Date(), state: 'bridged', locale: 'es', smsOptIn: false })
+      .where(eq(patients.legacyId, 'P1'));
+    // The next export: P1 renamed and opted out of email on the legacy platform; P2's choices changed.
+    writeFileSync(
+      file,
+      `${header}P1,p1@example.org,+14155550111,en,false,true,Ana María\nP2,p2@example.org,,es,false,false,Bo\n`,
+    );
+    await run(file);
+    const rows = await database.db.select().from(patients).orderBy(asc(patients.legacyId));
+    const view = rows.map((r) => [r.legacyId, r.givenName, r.locale, r.emailOptIn, r.smsOptIn]);
+    expect(view).toEqual([
+      ['P1', 'Ana María', 'es', false, false],
+      ['P2', 'Bo', 'es', false, false],
+    ]);
+  });
+
   it('reads JSON Lines, and logs a line that is not JSON', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'causeway-import-'));
     const file = path.join(dir, 'export.jsonl');

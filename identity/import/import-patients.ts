@@ -384,8 +384,14 @@ async function applyBatch(
       on conflict (legacy_id) do update set
         new_platform_id = excluded.new_platform_id, email = excluded.email, email_normalized = excluded.email_normalized,
         phone = excluded.phone, given_name = excluded.given_name, family_name = excluded.family_name,
-        birth_date = excluded.birth_date, locale = excluded.locale, time_zone = excluded.time_zone,
-        cohort_id = excluded.cohort_id, email_opt_in = excluded.email_opt_in, sms_opt_in = excluded.sms_opt_in,
+        birth_date = excluded.birth_date, time_zone = excluded.time_zone, cohort_id = excluded.cohort_id,
+        -- Once a patient has signed in here their own choices stand: a re-import may record an opt-out
+        -- made on the legacy platform, never undo one made here, and never change their language.
+        locale = case when patients.bridged_at is null then excluded.locale else patients.locale end,
+        email_opt_in = case when patients.bridged_at is null then excluded.email_opt_in
+                            else patients.email_opt_in and excluded.email_opt_in end,
+        sms_opt_in = case when patients.bridged_at is null then excluded.sms_opt_in
+                          else patients.sms_opt_in and excluded.sms_opt_in end,
         flags = excluded.flags, legacy_created_at = excluded.legacy_created_at,
         import_fingerprint = excluded.import_fingerprint, import_run_id = excluded.import_run_id, updated_at = excluded.updated_at
       returning id, legacy_id),
