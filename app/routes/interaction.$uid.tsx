@@ -9,7 +9,7 @@ import {
   type AppLoadContext,
 } from '@remix-run/node';
 import { useActionData, useLoaderData } from '@remix-run/react';
-import { PatientShell } from '../components/patient-shell.tsx';
+import { PatientErrorPage, PatientShell } from '../components/patient-shell.tsx';
 import {
   ConsentForm,
   ExpiredSignIn,
@@ -42,6 +42,11 @@ import {
 export const meta: MetaFunction = () => [{ title: 'Sign in' }];
 
 export const headers = signInHeaders;
+
+// A failed action (an expired form) still shows the brand, the help line and the patient's language.
+export function ErrorBoundary() {
+  return <PatientErrorPage />;
+}
 
 type View =
   | { view: 'expired' }

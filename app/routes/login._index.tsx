@@ -8,7 +8,7 @@ import {
   type MetaFunction,
 } from '@remix-run/node';
 import { useActionData, useLoaderData } from '@remix-run/react';
-import { PatientShell } from '../components/patient-shell.tsx';
+import { PatientErrorPage, PatientShell } from '../components/patient-shell.tsx';
 import { SignInStep, type SignInActionData } from '../components/patient-sign-in.tsx';
 import { requireCsrf } from '../utils/csrf.server.ts';
 import { currentPatient, signInFailure, signInWithPasswordForm } from '../utils/patient-auth.server.ts';
@@ -25,6 +25,11 @@ import { signInHeaders } from '../utils/headers.ts';
 export const meta: MetaFunction = () => [{ title: 'Sign in' }];
 
 export const headers = signInHeaders;
+
+// A failed action (an expired form) still shows the brand, the help line and the patient's language.
+export function ErrorBoundary() {
+  return <PatientErrorPage />;
+}
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const active = await currentPatient(request, context);

@@ -8,7 +8,7 @@ import {
   type MetaFunction,
 } from '@remix-run/node';
 import { useActionData, useLoaderData } from '@remix-run/react';
-import { PatientShell } from '../components/patient-shell.tsx';
+import { PatientErrorPage, PatientShell } from '../components/patient-shell.tsx';
 import { LinkPage, type LinkPageView } from '../components/patient-sign-in.tsx';
 import { requireCsrf } from '../utils/csrf.server.ts';
 import { afterLinkSignIn, linkStatus, resendFor, startSession } from '../utils/passwordless.server.ts';
@@ -17,6 +17,11 @@ import { signInHeaders } from '../utils/headers.ts';
 export const meta: MetaFunction = () => [{ title: 'Sign in' }, { name: 'robots', content: 'noindex' }];
 
 export const headers = signInHeaders;
+
+// A failed action (an expired form) still shows the brand, the help line and the patient's language.
+export function ErrorBoundary() {
+  return <PatientErrorPage />;
+}
 
 export async function loader({ params, context }: LoaderFunctionArgs) {
   const check = await context.services.signInLinks.check(params.token ?? '');

@@ -7,12 +7,17 @@ import {
   type MetaFunction,
 } from '@remix-run/node';
 import { useActionData, useLoaderData } from '@remix-run/react';
-import { PatientShell } from '../components/patient-shell.tsx';
+import { PatientErrorPage, PatientShell } from '../components/patient-shell.tsx';
 import { WelcomeForm, type WelcomeProblem } from '../components/patient-sign-in.tsx';
 import { requireCsrf } from '../utils/csrf.server.ts';
 import { answerWelcome, currentPatient, welcomeView } from '../utils/patient-auth.server.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Welcome' }];
+
+// A failed action (an expired form) still shows the brand, the help line and the patient's language.
+export function ErrorBoundary() {
+  return <PatientErrorPage />;
+}
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const active = await currentPatient(request, context);

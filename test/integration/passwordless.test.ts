@@ -426,3 +426,19 @@ describe('the staff timeline', () => {
     expect(all).not.toContain(code);
   });
 });
+
+describe('a sign-in form that has expired', () => {
+  it.each(['/login', '/login/link/' + 'x'.repeat(43)])(
+    'answers %s with the branded page, the help line and what to do',
+    async (path) => {
+      const browser = new TestBrowser(app.url);
+      await loginPage(browser);
+      const refused = await browser.submit(path, { intent: 'confirm' }, { csrf: 'forged' });
+      expect(refused.status).toBe(403);
+      const html = await refused.text();
+      expect(html).toContain('This page has expired');
+      expect(html).toContain('+1 (555) 010-0100');
+      expect(html).toContain('Harbor Health');
+    },
+  );
+});
