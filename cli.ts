@@ -15,6 +15,16 @@ import {
   UnusableLegacyLinksFile,
 } from './identity/legacy-bridge/import-legacy-links.ts';
 import { isValidTimeZone } from './identity/import/normalize-row.ts';
+import {
+  formatUrlRuleImportReport,
+  importUrlRules,
+  UnusableUrlRulesFile,
+} from './identity/url-rules/import-url-rules.ts';
+import {
+  formatCrosswalkImportSummary,
+  importCrosswalk,
+  UnusableCrosswalkFile,
+} from './identity/url-rules/import-crosswalk.ts';
 import type { ImportFormat } from './identity/import/read-sources.ts';
 import { ConfigError, loadConfig } from './infra/env.ts';
 import { createLogger } from './infra/logger.ts';
@@ -377,6 +387,80 @@ export function buildCli(): Command {
             })
             .finally(bar.done);
           console.log(formatLegacyLinkImportSummary(summary, { dryRun, file }));
+        });
+      }),
+    );
+
+  importCommand
+    .command('url-rules')
+    .description(
+      'Import URL rules: where each legacy path sends a patient, per cohort phase. Every row is checked first; one bad row and nothing is written.',
+    )
+    .argument(
+      '<file>',
+      'CSV with a header row: source, target, and optionally when (always|before_cutover|after_cutover), status (301|302|303|307|308), note, position',
+    )
+    .option('--dry-run', 'report what would happen and write nothing')
+    .option('--replace', 'also remove the rules the file does not have')
+    .action(
+      run(async (file: string, options: { dryRun?: boolean; replace?: boolean }) => {
+        if (!existsSync(file)) fail(`causeway: no such file: ${file}`);
+        await withServices(async (services) => {
+          const bar = progressBar(process.stderr);
+          const summary = await importUrlRules({
+            db: services.database.db,
+            file,
+            dryRun: Boolean(options.dryRun),
+            replace: Boolean(options.replace),
+            onProgress: bar.update,
+          })
+            .catch((error: unknown) => {
+              if (error instanceof UnusableUrlRulesFile)
+                fail(`causeway: cannot import ${file}: ${error.message}`);
+              throw error;
+            })
+            .finally(bar.done);
+          console.log(formatUrlRuleImportReport(summary, { file }));
+          if (summary.invalid.length > 0)
+            fail(
+              `causeway: ${summary.invalid.length} row${summary.invalid.length === 1 ? '' : 's'} of ${file} ${summary.invalid.length === 1 ? 'is' : 'are'} not valid; nothing was written`,
+            );
+        });
+      }),
+    );
+
+  importCommand
+    .command('crosswalk')
+    .description(
+      'Import the legacy-to-new id crosswalk that URL rules use to translate old links ({crosswalk:kind:part}).',
+    )
+    .argument('<file>', 'CSV with a header row: kind (unless --kind is given), legacy_id, new_id')
+    .option('--kind <kind>', 'the kind of record (such as appointment) for rows without one')
+    .option('--dry-run', 'report what would happen and write nothing')
+    .addOption(
+      new Option('--batch-size <rows>', 'rows written per transaction').default(5000).argParser(positiveInt),
+    )
+    .action(
+      run(async (file: string, options: { kind?: string; dryRun?: boolean; batchSize: number }) => {
+        if (!existsSync(file)) fail(`causeway: no such file: ${file}`);
+        await withServices(async (services) => {
+          const bar = progressBar(process.stderr);
+          const dryRun = Boolean(options.dryRun);
+          const summary = await importCrosswalk({
+            db: services.database.db,
+            file,
+            kind: options.kind,
+            dryRun,
+            batchSize: options.batchSize,
+            onProgress: bar.update,
+          })
+            .catch((error: unknown) => {
+              if (error instanceof UnusableCrosswalkFile)
+                fail(`causeway: cannot import ${file}: ${error.message}`);
+              throw error;
+            })
+            .finally(bar.done);
+          console.log(formatCrosswalkImportSummary(summary, { dryRun, file }));
         });
       }),
     );
