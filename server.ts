@@ -27,6 +27,7 @@ import { createSignInLinks } from './identity/sign-in-links.ts';
 import { createLegacyLinks } from './identity/legacy-bridge/legacy-links.ts';
 import { createLegacySessionBridge } from './identity/legacy-bridge/legacy-session.ts';
 import { createMessaging } from './messaging/messaging.ts';
+import { createUrlRouter } from './identity/url-rules/router.ts';
 import { createStaffService } from './identity/staff/staff-service.ts';
 import type { Config } from './infra/env.ts';
 import { CSRF_COOKIE, csrfTokenFor } from './infra/csrf.ts';
@@ -112,7 +113,16 @@ export function wireServices(
     onOutcome: (event) => metrics.passwordlessEvents.inc({ event }),
   });
   const { legacyBridge } = config;
+  const urlRouter = createUrlRouter({
+    db: database.db,
+    config,
+    now: options.now,
+    logger,
+    // Rules another process changed (an import, another server) are picked up within half a minute.
+    refreshEveryMs: 30_000,
+  });
   return {
+    urlRouter,
     config,
     database,
     logger,
@@ -420,6 +430,7 @@ export async function listen(
         });
         services.oidc.close();
         await services.signInLinks.settle();
+        await services.urlRouter.close();
         await services.messaging.close();
         await services.database.close();
         await closeOffThreadPool();

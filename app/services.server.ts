@@ -16,6 +16,7 @@ import type { SignInRecord } from '../identity/record-sign-in.ts';
 import type { LegacyLinks } from '../identity/legacy-bridge/legacy-links.ts';
 import type { LegacySessionBridge } from '../identity/legacy-bridge/legacy-session.ts';
 import type { Messaging } from '../messaging/messaging.ts';
+import type { UrlRouter } from '../identity/url-rules/router.ts';
 
 /** Everything but the OIDC provider: what one-shot commands need. */
 export type CoreServices = Omit<AppServices, 'oidc'>;
@@ -41,6 +42,8 @@ export interface AppServices {
   legacySession: LegacySessionBridge | null;
   /** Marks a passwordless sign-in on the patient and audits it (the clock is the server's). */
   recordSignIn(record: Omit<SignInRecord, 'at'>): Promise<{ firstSignIn: boolean }>;
+  /** The preserved patient URL: legacy paths to the platform each patient's cohort is on. */
+  urlRouter: UrlRouter;
   oidc: Oidc;
 }
 

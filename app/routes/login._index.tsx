@@ -21,6 +21,7 @@ import {
   skipLegacySessionCookie,
 } from '../utils/passwordless.server.ts';
 import { signInHeaders } from '../utils/headers.ts';
+import { afterSignIn } from '../utils/url-routing.server.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Sign in' }];
 
@@ -49,22 +50,18 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (intent === 'code') {
     const result = await redeemCodeFromForm(form, context);
     if (!result.ok) return result.response;
-    return redirect(result.firstSignIn ? '/welcome' : '/account', {
-      headers: { 'Set-Cookie': result.setCookie },
-    });
+    return afterSignIn(request, context, result.firstSignIn ? '/welcome' : '/account', [result.setCookie]);
   }
   if (intent === 'legacy-session') {
     const started = await continueWithLegacySession(request, context);
     if (!started) return redirect('/login');
-    return redirect(started.firstSignIn ? '/welcome' : '/account', {
-      headers: { 'Set-Cookie': started.setCookie },
-    });
+    return afterSignIn(request, context, started.firstSignIn ? '/welcome' : '/account', [started.setCookie]);
   }
   if (intent === 'not-you')
     return redirect('/login', { headers: { 'Set-Cookie': skipLegacySessionCookie(context) } });
   const result = await signInWithPasswordForm(form, context);
   if (!result.ok) return signInFailure(result);
-  return redirect(result.firstSignIn ? '/welcome' : '/', { headers: { 'Set-Cookie': result.setCookie } });
+  return afterSignIn(request, context, result.firstSignIn ? '/welcome' : '/', [result.setCookie]);
 }
 
 export default function Login() {

@@ -13,6 +13,7 @@ import { LinkPage, type LinkPageView } from '../components/patient-sign-in.tsx';
 import { requireCsrf } from '../utils/csrf.server.ts';
 import { afterLinkSignIn, linkStatus, resendFor, startSession } from '../utils/passwordless.server.ts';
 import { signInHeaders } from '../utils/headers.ts';
+import { afterSignIn } from '../utils/url-routing.server.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Sign in' }, { name: 'robots', content: 'noindex' }];
 
@@ -52,7 +53,11 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     return data(view, { status: linkStatus(view) });
   }
   const started = await startSession(context, result.patientId, result.amr, result.firstSignIn);
-  return redirect(afterLinkSignIn(started, result), { headers: { 'Set-Cookie': started.setCookie } });
+  if (result.interactionUid)
+    return redirect(afterLinkSignIn({ interactionUid: result.interactionUid, clientId: result.clientId }), {
+      headers: { 'Set-Cookie': started.setCookie },
+    });
+  return afterSignIn(request, context, started.firstSignIn ? '/welcome' : '/account', [started.setCookie]);
 }
 
 export default function SignInLink() {

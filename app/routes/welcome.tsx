@@ -11,6 +11,7 @@ import { PatientErrorPage, PatientShell } from '../components/patient-shell.tsx'
 import { WelcomeForm, type WelcomeProblem } from '../components/patient-sign-in.tsx';
 import { requireCsrf } from '../utils/csrf.server.ts';
 import { answerWelcome, currentPatient, welcomeView } from '../utils/patient-auth.server.ts';
+import { afterSignIn } from '../utils/url-routing.server.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Welcome' }];
 
@@ -33,7 +34,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!active) return redirect('/login');
   const answered = await answerWelcome(form, context, active);
   if (!answered.ok) return data({ problem: answered.problem }, { status: 400 });
-  return redirect('/');
+  return afterSignIn(request, context, '/');
 }
 
 export default function Welcome() {

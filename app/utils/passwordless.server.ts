@@ -152,20 +152,14 @@ export async function resendFor(context: AppLoadContext, patientId: string | und
 }
 
 /**
- * Where a browser goes after a link signed it in. The interaction it was asked from resumes when this
- * browser holds it; another device continues through the client's initiate_login_uri (see the
- * interaction route), or lands on the account page.
+ * Where a browser goes after a link asked for inside a sign-in from the new platform: the browser that
+ * holds that sign-in resumes it; another device continues through the client's initiate_login_uri
+ * (see the interaction route), or lands on the account page.
  */
-export function afterLinkSignIn(
-  signedIn: { firstSignIn: boolean },
-  origin: { interactionUid: string | null; clientId: string | null },
-): string {
-  if (origin.interactionUid) {
-    const next = new URL(`/interaction/${encodeURIComponent(origin.interactionUid)}`, 'http://x');
-    if (origin.clientId) next.searchParams.set('client', origin.clientId);
-    return next.pathname + next.search;
-  }
-  return signedIn.firstSignIn ? '/welcome' : '/account';
+export function afterLinkSignIn(origin: { interactionUid: string; clientId: string | null }): string {
+  const next = new URL(`/interaction/${encodeURIComponent(origin.interactionUid)}`, 'http://x');
+  if (origin.clientId) next.searchParams.set('client', origin.clientId);
+  return next.pathname + next.search;
 }
 
 /** The legacy platform's session in this browser, when it verifies and "Not you?" was not chosen. */
