@@ -7,6 +7,7 @@ export const staffPages = [
   { to: '/staff/cohorts', label: 'Cohorts', roles: roles.viewCohorts },
   { to: '/staff/imports', label: 'Imports', roles: ['admin', 'support', 'marketing'] },
   { to: '/staff/team', label: 'Staff and sessions', roles: ['admin'] },
+  { to: '/staff/url-rules', label: 'URL rules', roles: roles.viewUrlRules },
   { to: '/staff/outbox', label: 'Outbox', roles: ['admin'] },
   { to: '/staff/audit', label: 'Audit log', roles: ['admin'] },
 ] as const satisfies readonly { to: string; label: string; roles: readonly StaffRole[] }[];

@@ -12,6 +12,10 @@ export const roles = {
   viewCohorts: ['admin', 'support', 'marketing'],
   /** Create cohorts, set cutover dates, move phases (cut over, roll back, make final). */
   manageCohorts: ['admin'],
+  /** See URL rules, test a path, see unmapped paths (paths are stored without personal data). */
+  viewUrlRules: ['admin', 'support', 'marketing'],
+  /** Add and delete URL rules. */
+  manageUrlRules: ['admin'],
 } as const satisfies Record<string, readonly StaffRole[]>;
 
 export function may(role: StaffRole, list: readonly StaffRole[]): boolean {
