@@ -1,4 +1,4 @@
-// `npm run bench [-- import|signin|oidc|links] [--rows N]`: the figures issue targets are judged by, each beside a
+// `npm run bench [-- import|signin|oidc|links|url-rules] [--rows N]`: the figures issue targets are judged by, each beside a
 // baseline measured in the same run on the same machine, written to test/bench/RESULTS.md.
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +9,8 @@ import pg from 'pg';
 import { generateExport } from './generate-export.ts';
 import { benchOidc } from './oidc.ts';
 import { benchPasswordless } from './passwordless.ts';
+import { benchUrlRules } from './url-rules.ts';
+import { benchCatchAll } from './url-rules-http.ts';
 import { benchSignIn } from './signin.ts';
 
 const run = promisify(execFile);
@@ -149,6 +151,13 @@ if (!only || only === 'links') {
     ? await freshDatabase(process.env.DATABASE_URL, 'causeway_bench_links')
     : undefined;
   for (const line of await benchPasswordless(url)) report(line);
+}
+if (!only || only === 'url-rules') {
+  for (const line of await benchUrlRules()) report(line);
+  const url = process.env.DATABASE_URL
+    ? await freshDatabase(process.env.DATABASE_URL, 'causeway_bench_rules')
+    : undefined;
+  for (const line of await benchCatchAll(url)) report(line);
 }
 
 const resultsFile = path.join(here, 'RESULTS.md');

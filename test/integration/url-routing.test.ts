@@ -154,3 +154,14 @@ describe('legacy paths', () => {
     expect(JSON.stringify(rows)).not.toContain('maria');
   });
 });
+
+describe('a security contact', () => {
+  it('is published at /.well-known/security.txt (RFC 9116), not taken for a legacy path', async () => {
+    const response = await new TestBrowser(app.url).get('/.well-known/security.txt');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    const body = await response.text();
+    expect(body).toContain('Contact: tel:+15550100100\n');
+    expect(body).toMatch(/Expires: \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\n/);
+  });
+});
