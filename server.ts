@@ -232,8 +232,14 @@ export function createApp({ services, build }: AppOptions): express.Express {
     res.locals.cspNonce = randomBytes(16).toString('base64');
     next();
   });
-  // Registered relying parties' origins, read per response so a new client counts at once.
-  const formActionOrigins = () => services.oidc.formActionOrigins().join(' ');
+  // Registered relying parties' origins, read per response so a new client counts at once, and the two
+  // platforms URL rules send patients to: a sign-in form may end in a redirect to any of them, and
+  // browsers hold a form's redirects to form-action.
+  const platformOrigins = [config.platforms.newUrl, config.platforms.legacyUrl].flatMap((url) =>
+    url ? [new URL(url).origin] : [],
+  );
+  const formActionOrigins = () =>
+    [...new Set([...services.oidc.formActionOrigins(), ...platformOrigins])].join(' ');
   app.use(
     helmet({
       contentSecurityPolicy: {
