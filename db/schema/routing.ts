@@ -59,7 +59,11 @@ export const unmappedPaths = pgTable(
     // Set when staff add a rule from it (it stays, for the record, out of the to-do list).
     resolvedAt: timestamp({ withTimezone: true }),
   },
-  (t) => [index('unmapped_paths_hits_idx').on(t.hits.desc()).where(sql`${t.resolvedAt} is null`)],
+  (t) => [
+    index('unmapped_paths_hits_idx')
+      .on(t.hits.desc())
+      .where(sql`${t.resolvedAt} is null`),
+  ],
 );
 
 export type UrlRule = typeof urlRules.$inferSelect;
