@@ -209,10 +209,13 @@ describe('two people moving one cohort at once', () => {
 
   it('with different choices, one wins and the rest are told the phase changed under them', async () => {
     const cohort = await cohortAt('migrating');
+    // Each person confirms a move from the phase they saw (as the page sends it): without it, someone
+    // who read the state after the first move had committed would rightly make a second move.
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
         moveCohort(database.db, {
           cohortId: cohort.id,
+          from: 'migrating',
           to: i % 2 ? 'rolled_back' : 'cut_over',
           actor: { type: 'staff', id: `admin-${i}` },
         }),
