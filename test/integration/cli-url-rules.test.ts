@@ -1,72 +1,22 @@
 // `causeway import url-rules` and `causeway import crosswalk` as an operator runs them: a child
 // process, its output and its exit code. Each run starts Node and opens the database, a few seconds
 // each on a busy machine: the tests that run several commands get a longer time limit.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb } from '../../db/client.ts';
+import { describe, expect, it } from 'vitest';
+import { cliHarness } from '../support/cli.ts';
 import { queryRows } from '../../db/pg-array.ts';
 import { createUrlRouter } from '../../identity/url-rules/router.ts';
-import { testSecrets } from '../support/app.ts';
-import { openTestDatabase, type TestDatabase } from '../support/db.ts';
 
-const root = path.resolve(import.meta.dirname, '../..');
-const bin = path.join(root, 'bin/causeway.js');
-let dataDir: string;
-let database: TestDatabase | undefined;
-
-function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const base: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    NODE_ENV: 'development',
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
-    ...testSecrets,
-  };
-  if (database?.url) base.DATABASE_URL = database.url;
-  return { ...base, ...extra };
-}
-
-function causeway(
-  args: string[],
-  extra: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [bin, ...args],
-      { cwd: root, env: env(extra), encoding: 'utf8', timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
-async function openCliDatabase() {
-  return database?.url
-    ? createDb({ url: database.url, poolSize: 1 })
-    : createDb({ dataDir: path.join(dataDir, 'pglite') });
-}
+const cli = cliHarness('causeway-cli-url-rules-');
+const { causeway, openCliDatabase } = cli;
 
 function csv(name: string, lines: string[]): string {
-  const file = path.join(dataDir, name);
+  const file = path.join(cli.dataDir, name);
   writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
 }
-
-beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'causeway-cli-url-rules-'));
-  if (process.env.DATABASE_URL) database = await openTestDatabase();
-});
-afterAll(async () => {
-  await database?.close();
-});
 
 describe('causeway import url-rules and crosswalk', () => {
   it('explains both with --help', async () => {

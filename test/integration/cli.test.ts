@@ -1,63 +1,15 @@
 // The `causeway` command as an operator runs it: a child process, its output and its exit code.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { bin, cliHarness, root } from '../support/cli.ts';
 import { createDb } from '../../db/client.ts';
-import { openTestDatabase, tamper, type TestDatabase } from '../support/db.ts';
-import { testSecrets } from '../support/app.ts';
+import { tamper } from '../support/db.ts';
 
-const root = path.resolve(import.meta.dirname, '../..');
-const bin = path.join(root, 'bin/causeway.js');
-let dataDir: string;
-let database: TestDatabase | undefined;
-
-function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const base: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    NODE_ENV: 'development',
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
-    ...testSecrets,
-  };
-  if (database?.url) base.DATABASE_URL = database.url;
-  return { ...base, ...extra };
-}
-
-/** Runs the command without blocking the test worker, and resolves with its exit code and output. */
-function causeway(
-  args: string[],
-  extra: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [bin, ...args],
-      { cwd: root, env: env(extra), encoding: 'utf8', timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
-/** Opens what the CLI used (PGlite under DATA_DIR, or the PostgreSQL clone) for a direct look. */
-async function openCliDatabase() {
-  return database?.url
-    ? createDb({ url: database.url, poolSize: 1 })
-    : createDb({ dataDir: path.join(dataDir, 'pglite') });
-}
-
-beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'causeway-cli-'));
-  if (process.env.DATABASE_URL) database = await openTestDatabase();
-});
-afterAll(async () => {
-  await database?.close();
-});
+const cli = cliHarness('causeway-cli-');
+const { causeway, env, openCliDatabase } = cli;
 
 // Each test starts several real `causeway` processes (about 1.5 s each to load): a shared, busy machine
 // needs more than the default 30 s for a handful of them. Not a speed assertion.
