@@ -32,6 +32,10 @@ export function Layout({ children }: { children: React.ReactNode }) {
   useEffect(() => {
     if (i18n.language !== locale) void i18n.changeLanguage(locale);
   }, [i18n, locale]);
+  // Marks the page as hydrated (browser tests wait for it before typing, as a person's pace would).
+  useEffect(() => {
+    document.documentElement.dataset.hydrated = 'true';
+  }, []);
   const brand = data?.brand;
   return (
     <html lang={locale}>

@@ -13,7 +13,7 @@ import { patients, signInTokens } from '../../db/schema/index.ts';
 import { closeOffThreadPool } from '../../identity/credentials/offthread.ts';
 import { ensureStandinClient, startStandin } from '../../standin/relying-party.ts';
 import { freePort, startTestApp, type TestApp } from '../support/app.ts';
-import { accessibilityViolations, launchChromium, screenshot } from '../support/browser.ts';
+import { accessibilityViolations, hydrated, launchChromium, screenshot } from '../support/browser.ts';
 import { importSampleExport } from '../support/fixtures.ts';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp.ts';
 import { startTwilioServer, type TestTwilioServer } from '../support/twilio.ts';
@@ -122,6 +122,7 @@ async function startAtStandin(context: BrowserContext) {
   await page.goto(standin.url);
   await page.getByRole('link', { name: 'Sign in with Causeway' }).click();
   await page.getByRole('heading', { level: 1, name: /^Sign in/ }).waitFor();
+  await hydrated(page);
   expect(new URL(page.url()).pathname).toMatch(/^\/interaction\/[\w-]+$/);
   return { page, errors };
 }
@@ -141,6 +142,7 @@ describe('a sign-in link by email, in Chromium', () => {
     await page.getByLabel('Email or phone number').fill('ana.silva@example.org');
     await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
     await page.getByRole('heading', { level: 1, name: 'Check your email' }).waitFor();
+    await hydrated(page);
     expect(await page.locator('p.lead').textContent()).toContain('ana.silva@example.org');
 
     const { link, mail } = await emailedLink('ana.silva@example.org');
@@ -163,10 +165,12 @@ describe('a sign-in link by email, in Chromium', () => {
     // The patient opens the email's link in the same browser: the link still works.
     await page.goto(link);
     await page.getByRole('heading', { level: 1, name: 'Finish signing in' }).waitFor();
+    await hydrated(page);
     await page.getByRole('button', { name: 'Sign me in' }).click();
 
     // Ana's first sign-in: the welcome step, then back to the new platform.
     await page.getByRole('heading', { level: 1, name: 'Welcome! A few quick checks' }).waitFor();
+    await hydrated(page);
     await page.getByRole('button', { name: 'Skip for now' }).click();
 
     await expectSignedInAtStandin(page);
@@ -221,6 +225,7 @@ describe('a sign-in link by email, in Chromium', () => {
     const visited = navigations(page);
     await page.goto(link);
     await page.getByRole('heading', { level: 1, name: 'Finish signing in' }).waitFor();
+    await hydrated(page);
     await page.getByRole('button', { name: 'Sign me in' }).click();
 
     await expectSignedInAtStandin(page);
@@ -261,6 +266,7 @@ describe('a sign-in code by text message, in Chromium', () => {
     await page.getByLabel('Email or phone number').fill('(415) 555-0101');
     await page.getByRole('button', { name: 'Text me a code' }).click();
     await page.getByRole('heading', { level: 1, name: 'Check your text messages' }).waitFor();
+    await hydrated(page);
 
     const sms = await twilioServer.waitForMessage((m) => m.to === '+14155550101', 10_000);
     expect(sms.from).toBe('+12025550100');
@@ -272,6 +278,7 @@ describe('a sign-in code by text message, in Chromium', () => {
 
     // María's first sign-in: the welcome step, then back to the new platform.
     await page.getByRole('heading', { level: 1, name: 'Welcome! A few quick checks' }).waitFor();
+    await hydrated(page);
     await page.getByRole('button', { name: 'Skip for now' }).click();
 
     await expectSignedInAtStandin(page);
@@ -303,6 +310,7 @@ describe('links inside a sign-in started by the new platform', () => {
     await page.getByLabel('Email or phone number').fill('nobody-on-file@example.org');
     await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
     await page.getByRole('heading', { level: 1, name: 'Check your email' }).waitFor();
+    await hydrated(page);
     await page.getByRole('link', { name: 'Sign in with a password instead' }).click();
     await page.getByRole('heading', { level: 1, name: /^Sign in/ }).waitFor();
     expect(new URL(page.url()).pathname).toBe(interaction);
