@@ -2,17 +2,12 @@
 // argon2id verification → redirect → token) against raw argon2id verifications in the same run, and
 // the token endpoint's throughput (refresh grants) against the same server's /healthz.
 // The server is the real `causeway serve` in a child process on PostgreSQL; this process is the load.
-import { randomBytes } from 'node:crypto';
-import { hash, verify } from '@node-rs/argon2';
+import { verify } from '@node-rs/argon2';
 import * as oidc from 'openid-client';
-import { createDb } from '../../db/client.ts';
-import { patientCredentials, patients } from '../../db/schema/index.ts';
-import { createFieldCipher } from '../../identity/encryption.ts';
-import { addClient } from '../../identity/oidc/clients.ts';
-import { argon2idParams } from '../../identity/passwords.ts';
 import { authorizationRequest, REDIRECT_URI } from '../support/authorization.ts';
-import { csrfFrom, freePort, TestBrowser } from '../support/http.ts';
+import { csrfFrom, TestBrowser } from '../support/http.ts';
 import { startServer, timed } from './harness.ts';
+import { seedSignInBench } from './sign-in-setup.ts';
 
 const PASSWORD = 'Harbor-Bench-Password-1';
 
@@ -55,49 +50,14 @@ export async function benchOidc(databaseUrl: string | undefined): Promise<string
     out.push('');
     return out;
   }
-  const key = randomBytes(32).toString('base64url');
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const env = {
-    DATABASE_URL: databaseUrl,
-    DATA_ENCRYPTION_KEY: key,
-    SESSION_SECRET: randomBytes(32).toString('base64url'),
-    PUBLIC_URL: base,
-    SIGN_IN_ATTEMPTS_PER_ADDRESS: '1000000',
-    SIGN_IN_MAX_CONCURRENT: '64',
-    DATABASE_POOL_SIZE: '20',
-  };
-  const database = await createDb({ url: databaseUrl });
-  await database.migrate();
   const concurrency = 32;
   const patientsCount = 4000;
-  // Patients as they are after their first sign-in: an argon2id hash at OWASP parameters.
-  const encoded = await hash(PASSWORD, argon2idParams);
-  const rows = await database.db
-    .insert(patients)
-    .values(
-      Array.from({ length: patientsCount }, (_, i) => ({
-        legacyId: `bench-${i}`,
-        email: `bench${i}@example.org`,
-        emailNormalized: `bench${i}@example.org`,
-        givenName: 'Bench',
-        state: 'bridged' as const,
-        bridgedAt: new Date(),
-      })),
-    )
-    .onConflictDoNothing()
-    .returning({ id: patients.id });
-  await database.db
-    .insert(patientCredentials)
-    .values(rows.map((r) => ({ patientId: r.id, family: 'argon2id', encoded, origin: 'causeway' as const })))
-    .onConflictDoNothing();
-  const client = await addClient(database.db, createFieldCipher(key), {
-    name: 'Bench platform',
-    redirectUris: [REDIRECT_URI],
-    type: 'confidential',
-    firstParty: true,
+  const { env, port, base, encoded, email, discover } = await seedSignInBench({
+    databaseUrl,
+    password: PASSWORD,
+    patients: patientsCount,
+    prefix: 'bench',
   });
-  await database.close();
 
   // Baseline: bare argon2id verifications of the same hash, same concurrency, same machine.
   const raw = await timed(concurrency, 10, async () => {
@@ -106,19 +66,13 @@ export async function benchOidc(databaseUrl: string | undefined): Promise<string
 
   const server = await startServer(env, port);
   try {
-    const config = await oidc.discovery(
-      new URL(`${base}/oidc`),
-      client.clientId,
-      undefined,
-      oidc.ClientSecretBasic(client.clientSecret!),
-      { execute: [oidc.allowInsecureRequests] },
-    );
+    const config = await discover();
     let n = 0;
     const refreshTokens: string[] = [];
     // Warm-up: connections, JIT, the provider's JWKS in openid-client's cache.
-    for (let i = 0; i < 8; i++) await fullSignIn(base, config, `bench${n++ % patientsCount}@example.org`);
+    for (let i = 0; i < 8; i++) await fullSignIn(base, config, email(n++ % patientsCount));
     const full = await timed(concurrency, 20, async () => {
-      const tokens = await fullSignIn(base, config, `bench${n++ % patientsCount}@example.org`);
+      const tokens = await fullSignIn(base, config, email(n++ % patientsCount));
       if (refreshTokens.length < concurrency) refreshTokens.push(tokens.refresh_token!);
     });
     const ratio = full.perSecond / raw.perSecond;

@@ -3,18 +3,12 @@
 // authorization code), and a bare Node HTTP server's requests per second on this machine.
 // The server is the real `causeway serve` in a child process on PostgreSQL; this process is the load.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { hash } from '@node-rs/argon2';
-import * as oidc from 'openid-client';
+import type * as oidc from 'openid-client';
 import pg from 'pg';
-import { createDb } from '../../db/client.ts';
-import { patientCredentials, patients } from '../../db/schema/index.ts';
-import { createFieldCipher } from '../../identity/encryption.ts';
-import { addClient } from '../../identity/oidc/clients.ts';
-import { argon2idParams } from '../../identity/passwords.ts';
 import { authorizationRequest, REDIRECT_URI } from '../support/authorization.ts';
 import { csrfFrom, freePort, TestBrowser } from '../support/http.ts';
 import { drain, inParallel, startServer, timed } from './harness.ts';
+import { seedSignInBench } from './sign-in-setup.ts';
 
 const PASSWORD = 'Harbor-Bench-Password-2';
 const CONCURRENCY = 32;
@@ -86,59 +80,21 @@ export async function benchPasswordless(databaseUrl: string | undefined): Promis
     out.push('');
     return out;
   }
-  const key = randomBytes(32).toString('base64url');
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const env = {
-    DATABASE_URL: databaseUrl,
-    DATA_ENCRYPTION_KEY: key,
-    SESSION_SECRET: randomBytes(32).toString('base64url'),
-    PUBLIC_URL: base,
-    SIGN_IN_ATTEMPTS_PER_ADDRESS: '1000000',
-    SIGN_IN_LINK_REQUESTS_PER_ADDRESS: '1000000',
-    SIGN_IN_MAX_CONCURRENT: '64',
-    DATABASE_POOL_SIZE: '20',
-  };
-  const database = await createDb({ url: databaseUrl });
-  await database.migrate();
-  const encoded = await hash(PASSWORD, argon2idParams);
-  const rows = await database.db
-    .insert(patients)
-    .values(
-      Array.from({ length: FLOWS }, (_, i) => ({
-        legacyId: `bench-link-${i}`,
-        email: `link${i}@example.org`,
-        emailNormalized: `link${i}@example.org`,
-        givenName: 'Bench',
-        state: 'bridged' as const,
-        bridgedAt: new Date(),
-      })),
-    )
-    .returning({ id: patients.id });
-  await database.db
-    .insert(patientCredentials)
-    .values(rows.map((r) => ({ patientId: r.id, family: 'argon2id', encoded, origin: 'causeway' as const })));
-  const client = await addClient(database.db, createFieldCipher(key), {
-    name: 'Bench platform',
-    redirectUris: [REDIRECT_URI],
-    type: 'confidential',
-    firstParty: true,
+  const { env, port, base, email, discover } = await seedSignInBench({
+    databaseUrl,
+    password: PASSWORD,
+    patients: FLOWS,
+    prefix: 'link',
+    env: { SIGN_IN_LINK_REQUESTS_PER_ADDRESS: '1000000' },
   });
-  await database.close();
 
   const bare = await bareHttpRate();
   const server = await startServer(env, port);
   const outbox = new pg.Client({ connectionString: databaseUrl });
   await outbox.connect();
   try {
-    const config = await oidc.discovery(
-      new URL(`${base}/oidc`),
-      client.clientId,
-      undefined,
-      oidc.ClientSecretBasic(client.clientSecret!),
-      { execute: [oidc.allowInsecureRequests] },
-    );
-    const emails = Array.from({ length: FLOWS }, (_, i) => `link${i}@example.org`);
+    const config = await discover();
+    const emails = Array.from({ length: FLOWS }, (_, i) => email(i));
 
     // Password sign-ins: flows prepared up to the sign-in page, then the password POSTs measured.
     const passwordFlows = await inParallel(emails, CONCURRENCY, async (email) => ({
