@@ -7,3 +7,5 @@ export * from './staff.ts';
 export * from './oidc.ts';
 export * from './sign-in-links.ts';
 export * from './routing.ts';
+export * from './waves.ts';
+export * from './inbound.ts';

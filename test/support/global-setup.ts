@@ -10,9 +10,17 @@ import { createDb } from '../../db/client.ts';
 const root = path.resolve(import.meta.dirname, '../..');
 
 export default async function setup(project: TestProject) {
+  // flock: two test runs started side by side build one after the other, not into each other's files.
   execFileSync(
-    process.execPath,
-    [path.join(root, 'node_modules/@remix-run/dev/dist/cli.js'), 'vite:build', '--logLevel', 'error'],
+    'flock',
+    [
+      path.join(os.tmpdir(), 'causeway-build.lock'),
+      process.execPath,
+      path.join(root, 'node_modules/@remix-run/dev/dist/cli.js'),
+      'vite:build',
+      '--logLevel',
+      'error',
+    ],
     {
       cwd: root,
       stdio: ['ignore', 'ignore', 'inherit'],
