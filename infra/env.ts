@@ -1,4 +1,5 @@
 // The one place that reads process.env: every variable is parsed and checked here, once.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { defaultBrand, type Brand } from '../emails/brand.ts';
@@ -7,6 +8,9 @@ import { loadOrCreateLocalSecrets, secretNames, type Secrets } from './secrets.t
 const positiveInt = z.coerce
   .number({ invalid_type_error: 'must be a whole number' })
   .int('must be a whole number')
+  .positive('must be above 0');
+const positiveNumber = z.coerce
+  .number({ invalid_type_error: 'must be a number' })
   .positive('must be above 0');
 const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a color like #0b5cad');
 const key32 = z
@@ -99,6 +103,31 @@ const envSchema = z.object({
     .optional(),
   // Where the Twilio SDK sends its API calls (a proxy, or a test double on loopback).
   TWILIO_API_BASE_URL: z.string().url().optional(),
+  // DKIM signing of outgoing email (optional): the domain, the selector, and the private key (PEM, or
+  // a path to a PEM file). The signature covers List-Unsubscribe and List-Unsubscribe-Post.
+  DKIM_DOMAIN: z.string().min(3).optional(),
+  DKIM_SELECTOR: z.string().min(1).optional(),
+  DKIM_PRIVATE_KEY: z.string().min(1).optional(),
+  // The mailto: half of List-Unsubscribe (an address whose mail reaches /webhooks/email); without it,
+  // only the https one-click link is given.
+  MAIL_UNSUBSCRIBE_ADDRESS: z.string().email().optional(),
+  // Shared secret the email provider signs its bounce/complaint webhook with (HMAC-SHA256 of the body).
+  EMAIL_WEBHOOK_SECRET: z.string().min(16).optional(),
+  // Wave sending: messages per second per channel, across every worker (SMS: what the sender allows,
+  // about 1/s per long code, 3/s toll-free, more on 10DLC and short codes).
+  WAVE_EMAIL_PER_SECOND: positiveNumber.default(50),
+  WAVE_SMS_PER_SECOND: positiveNumber.default(1),
+  // How many workers' worth of parallel sends one process runs, and the batch each claims.
+  WAVE_WORKER_CONCURRENCY: positiveInt.default(20),
+  // A claim older than this whose worker is gone is reconciled.
+  WAVE_CLAIM_STALE_SECONDS: positiveInt.default(120),
+  WAVE_MAX_ATTEMPTS: positiveInt.default(5),
+  // Circuit breaker for waves that push people to sign in: over the last window, pause when more
+  // than this share of sign-ins fail, or more than this share of deliveries opt out.
+  WAVE_BREAKER_WINDOW_MINUTES: positiveInt.default(15),
+  WAVE_BREAKER_SIGN_IN_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0.5),
+  WAVE_BREAKER_OPT_OUT_RATE: z.coerce.number().min(0).max(1).default(0.02),
+  WAVE_BREAKER_MIN_SAMPLE: positiveInt.default(50),
   SIGN_IN_LINK_MINUTES: positiveInt.default(15),
   SIGN_IN_LINK_REQUESTS_PER_IDENTIFIER: positiveInt.default(5),
   SIGN_IN_LINK_REQUESTS_PER_ADDRESS: positiveInt.default(30),
@@ -224,6 +253,20 @@ export interface Config {
       fromNumber: string | undefined;
       apiBaseUrl: string | undefined;
     } | null;
+  };
+  /** Bounce/complaint webhook, unsubscribe mailbox, DKIM. */
+  email: {
+    dkim: { domainName: string; keySelector: string; privateKey: string } | null;
+    unsubscribeAddress: string | undefined;
+    webhookSecret: string | undefined;
+  };
+  waves: {
+    emailPerSecond: number;
+    smsPerSecond: number;
+    concurrency: number;
+    claimStaleMs: number;
+    maxAttempts: number;
+    breaker: { windowMs: number; signInFailureRate: number; optOutRate: number; minSample: number };
   };
   signInLinks: {
     ttlMs: number;
@@ -373,6 +416,31 @@ export function loadConfig(source: Record<string, string | undefined> = process.
             }
           : null,
     },
+    email: {
+      dkim:
+        e.DKIM_DOMAIN && e.DKIM_SELECTOR && e.DKIM_PRIVATE_KEY
+          ? {
+              domainName: e.DKIM_DOMAIN,
+              keySelector: e.DKIM_SELECTOR,
+              privateKey: readPem(e.DKIM_PRIVATE_KEY),
+            }
+          : null,
+      unsubscribeAddress: e.MAIL_UNSUBSCRIBE_ADDRESS,
+      webhookSecret: e.EMAIL_WEBHOOK_SECRET,
+    },
+    waves: {
+      emailPerSecond: e.WAVE_EMAIL_PER_SECOND,
+      smsPerSecond: e.WAVE_SMS_PER_SECOND,
+      concurrency: e.WAVE_WORKER_CONCURRENCY,
+      claimStaleMs: e.WAVE_CLAIM_STALE_SECONDS * 1000,
+      maxAttempts: e.WAVE_MAX_ATTEMPTS,
+      breaker: {
+        windowMs: e.WAVE_BREAKER_WINDOW_MINUTES * 60_000,
+        signInFailureRate: e.WAVE_BREAKER_SIGN_IN_FAILURE_RATE,
+        optOutRate: e.WAVE_BREAKER_OPT_OUT_RATE,
+        minSample: e.WAVE_BREAKER_MIN_SAMPLE,
+      },
+    },
     signInLinks: {
       ttlMs: e.SIGN_IN_LINK_MINUTES * 60_000,
       requestsPerIdentifier: e.SIGN_IN_LINK_REQUESTS_PER_IDENTIFIER,
@@ -463,7 +531,22 @@ function legacyBridgeProblems(e: ParsedEnv): string[] {
     problems.push(
       'TWILIO_ACCOUNT_SID is set, so TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER must be set too',
     );
+  const dkim = [e.DKIM_DOMAIN, e.DKIM_SELECTOR, e.DKIM_PRIVATE_KEY];
+  if (dkim.some(Boolean) && !dkim.every(Boolean))
+    problems.push('DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY go together: set all three or none');
+  if (e.DKIM_PRIVATE_KEY && !e.DKIM_PRIVATE_KEY.includes('-----BEGIN')) {
+    try {
+      readFileSync(e.DKIM_PRIVATE_KEY, 'utf8');
+    } catch {
+      problems.push('DKIM_PRIVATE_KEY must be a PEM private key or the path of a readable PEM file');
+    }
+  }
   return problems;
+}
+
+/** A PEM given inline (with \n escapes from a .env file) or as a file path. */
+function readPem(value: string): string {
+  return value.includes('-----BEGIN') ? value.replace(/\\n/g, '\n') : readFileSync(value, 'utf8');
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
