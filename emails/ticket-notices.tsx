@@ -1,0 +1,148 @@
+// Notices about a patient's support request. They carry no content from the request or the reply, only
+// its reference and a link to read it in the portal, where the patient has signed in.
+import { Button, Heading, Section, Text } from '@react-email/components';
+import type { Brand } from './brand.ts';
+import { EmailLayout, heading, paragraph, type EmailLocale } from './layout.tsx';
+import { renderEmail, type RenderedEmail } from './render.ts';
+import { portalHost, ReallyFromUs, signInButton } from './transition.tsx';
+
+export interface TicketNoticeProps {
+  brand: Brand;
+  locale: EmailLocale;
+  /** The portal's public URL; the notice links to its help page. */
+  portalUrl: string;
+  /** The request's reference as patients see it, such as "1042" or "#1042". */
+  reference: string;
+  /** The portal's public URL, to show a logo given as a site path. */
+  assetBaseUrl?: string | undefined;
+}
+
+export type TicketNoticeSmsInput = Pick<TicketNoticeProps, 'brand' | 'locale' | 'portalUrl' | 'reference'>;
+
+/** Where a patient reads their requests and our replies. */
+export function ticketHelpLink(portalUrl: string): string {
+  return new URL('/help', portalUrl).toString();
+}
+
+function displayReference(reference: string): string {
+  return `#${reference.trim().replace(/^#+/, '')}`;
+}
+
+const copy = {
+  en: {
+    received: {
+      subject: (ref: string) => `We received your request ${ref}`,
+      preview: 'We will let you know when we reply.',
+      heading: 'We received your request',
+      body: (ref: string) => `Thank you for contacting us. Your request number is ${ref}.`,
+      next: 'We will answer in the portal, and we will send you a message when we do. For your privacy, we do not put replies in email.',
+      button: 'See your requests',
+    },
+    reply: {
+      subject: (ref: string) => `You have a new reply to request ${ref}`,
+      preview: 'Sign in to the portal to read it.',
+      heading: 'You have a new reply',
+      body: (ref: string) => `We replied to your request ${ref}.`,
+      next: 'For your privacy, the reply is in the portal, not in this email. Sign in to read it.',
+      button: 'Read the reply',
+    },
+  },
+  es: {
+    received: {
+      subject: (ref: string) => `Recibimos su solicitud ${ref}`,
+      preview: 'Le avisaremos cuando le respondamos.',
+      heading: 'Recibimos su solicitud',
+      body: (ref: string) => `Gracias por escribirnos. El número de su solicitud es ${ref}.`,
+      next: 'Le responderemos en el portal y le enviaremos un mensaje cuando lo hagamos. Para proteger su privacidad, no ponemos las respuestas en el correo.',
+      button: 'Ver sus solicitudes',
+    },
+    reply: {
+      subject: (ref: string) => `Tiene una respuesta nueva a su solicitud ${ref}`,
+      preview: 'Entre al portal para leerla.',
+      heading: 'Tiene una respuesta nueva',
+      body: (ref: string) => `Respondimos a su solicitud ${ref}.`,
+      next: 'Para proteger su privacidad, la respuesta está en el portal, no en este correo. Entre para leerla.',
+      button: 'Leer la respuesta',
+    },
+  },
+} as const;
+
+type NoticeKind = 'received' | 'reply';
+
+function TicketNoticeEmail(props: TicketNoticeProps & { kind: NoticeKind }) {
+  const { brand, locale } = props;
+  const t = copy[locale][props.kind];
+  const ref = displayReference(props.reference);
+  return (
+    <EmailLayout brand={brand} locale={locale} preview={t.preview} assetBaseUrl={props.assetBaseUrl}>
+      <Heading as="h1" style={heading}>
+        {t.heading}
+      </Heading>
+      <Text style={paragraph}>{t.body(ref)}</Text>
+      <Text style={paragraph}>{t.next}</Text>
+      <Section style={{ margin: '8px 0 24px' }}>
+        <Button
+          href={ticketHelpLink(props.portalUrl)}
+          style={{ ...signInButton, backgroundColor: brand.primaryColor }}
+        >
+          {t.button}
+        </Button>
+      </Section>
+      <ReallyFromUs brand={brand} locale={locale} host={portalHost(props.portalUrl)} />
+    </EmailLayout>
+  );
+}
+
+export function TicketReceivedEmail(props: TicketNoticeProps) {
+  return <TicketNoticeEmail {...props} kind="received" />;
+}
+
+export function TicketReplyEmail(props: TicketNoticeProps) {
+  return <TicketNoticeEmail {...props} kind="reply" />;
+}
+
+export function renderTicketReceivedEmail(props: TicketNoticeProps): Promise<RenderedEmail> {
+  return renderEmail(
+    copy[props.locale].received.subject(displayReference(props.reference)),
+    <TicketReceivedEmail {...props} />,
+  );
+}
+
+export function renderTicketReplyEmail(props: TicketNoticeProps): Promise<RenderedEmail> {
+  return renderEmail(
+    copy[props.locale].reply.subject(displayReference(props.reference)),
+    <TicketReplyEmail {...props} />,
+  );
+}
+
+// GSM-7 on purpose, like the other texts: the Spanish avoids á, í, ó and ú.
+const sms = {
+  en: {
+    received: (b: string, ref: string, link: string) =>
+      `${b}: we received your request ${ref}. We'll let you know when we reply. See your requests: ${link}`,
+    reply: (b: string, ref: string, link: string) =>
+      `${b}: you have a new reply to request ${ref}. For your privacy, read it in the portal: ${link}`,
+  },
+  es: {
+    received: (b: string, ref: string, link: string) =>
+      `${b}: recibimos su solicitud ${ref}. Le avisaremos cuando le respondamos. Vea sus solicitudes: ${link}`,
+    reply: (b: string, ref: string, link: string) =>
+      `${b}: tiene una respuesta nueva a su solicitud ${ref}. Por su privacidad, lea la respuesta en el portal: ${link}`,
+  },
+} as const;
+
+export function ticketReceivedSms(input: TicketNoticeSmsInput): string {
+  return sms[input.locale].received(
+    input.brand.name,
+    displayReference(input.reference),
+    ticketHelpLink(input.portalUrl),
+  );
+}
+
+export function ticketReplySms(input: TicketNoticeSmsInput): string {
+  return sms[input.locale].reply(
+    input.brand.name,
+    displayReference(input.reference),
+    ticketHelpLink(input.portalUrl),
+  );
+}
