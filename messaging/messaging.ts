@@ -16,7 +16,7 @@ export interface Messaging {
 }
 
 export function createMessaging(deps: {
-  config: Pick<Config, 'messaging' | 'brand' | 'publicUrl'>;
+  config: Pick<Config, 'messaging' | 'email' | 'brand' | 'publicUrl'>;
   db: Db;
   logger: Logger;
 }): Messaging {
@@ -24,6 +24,7 @@ export function createMessaging(deps: {
   const email = createEmailChannel({
     smtpUrl: config.messaging.smtpUrl,
     from: config.messaging.mailFrom,
+    dkim: config.email.dkim,
     db,
     logger,
   });

@@ -17,7 +17,7 @@ import { outboxChannel } from './outbox.ts';
 import { patients } from './patients.ts';
 import { staff } from './staff.ts';
 
-// The stage of the transition a wave speaks for; each has its own template (emails/transition/).
+// The stage of the transition a wave speaks for; each has its own template (emails/transition.tsx).
 export const waveStage = pgEnum('wave_stage', [
   'announcement',
   'reminder',

@@ -34,9 +34,47 @@ export interface EmailChannelOptions {
   smtpUrl?: string | undefined;
   /** The From header, e.g. `"Harbor Health" <no-reply@harbor.example>`. */
   from: string;
+  /** DKIM signing; the signature covers the unsubscribe headers (see DKIM_HEADER_FIELDS). */
+  dkim?: { domainName: string; keySelector: string; privateKey: string } | null | undefined;
   db: Db;
   logger: Logger;
 }
+
+/**
+ * The headers DKIM signs: nodemailer's own list, plus List-Unsubscribe-Post, which it leaves out (a
+ * receiver honours one-click unsubscribe only when the signature covers both unsubscribe headers).
+ */
+export const DKIM_HEADER_FIELDS = [
+  'From',
+  'Sender',
+  'Reply-To',
+  'Subject',
+  'Date',
+  'Message-ID',
+  'To',
+  'Cc',
+  'MIME-Version',
+  'Content-Type',
+  'Content-Transfer-Encoding',
+  'Content-ID',
+  'Content-Description',
+  'Resent-Date',
+  'Resent-From',
+  'Resent-Sender',
+  'Resent-To',
+  'Resent-Cc',
+  'Resent-Message-ID',
+  'In-Reply-To',
+  'References',
+  'List-Id',
+  'List-Help',
+  'List-Unsubscribe',
+  'List-Unsubscribe-Post',
+  'List-Subscribe',
+  'List-Post',
+  'List-Owner',
+  'List-Archive',
+].join(':');
 
 export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
   const { from, db, logger } = options;
@@ -88,6 +126,7 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
       connectionTimeout: 10_000,
       greetingTimeout: 10_000,
       socketTimeout: 30_000,
+      ...(options.dkim ? { dkim: { ...options.dkim, headerFieldNames: DKIM_HEADER_FIELDS } } : {}),
     }),
   );
   pooled.catch(() => {}); // reported by the first send

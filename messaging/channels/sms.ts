@@ -13,6 +13,8 @@ export interface SmsMessage {
   /** What kind of message this is (sign_in_code, wave, …): logged and kept in the outbox. */
   kind: string;
   patientId?: string | null;
+  /** Our own reference for the message (a wave delivery's id), kept with it in the outbox. */
+  reference?: string | undefined;
   /** Where Twilio reports delivery (sent, delivered, failed) for this message. */
   statusCallback?: string | undefined;
 }
@@ -23,6 +25,9 @@ export interface SmsChannel {
   send(message: SmsMessage): Promise<ChannelSendResult>;
   close(): Promise<void>;
 }
+
+/** Where an outbox SMS keeps its reference (the outbox has headers for email; SMS borrows them). */
+export const SMS_REFERENCE_HEADER = 'X-Causeway-Reference';
 
 export type TwilioSettings = NonNullable<Config['messaging']['twilio']>;
 
@@ -58,6 +63,7 @@ export function createSmsChannel(options: SmsChannelOptions): SmsChannel {
             subject: null,
             bodyText: message.body,
             bodyHtml: null,
+            headers: message.reference ? { [SMS_REFERENCE_HEADER]: message.reference } : {},
             patientId: message.patientId ?? null,
           })
           .returning({ id: outbox.id });

@@ -29,6 +29,12 @@ const tables = [
   'url_rules',
   'id_crosswalk',
   'unmapped_paths',
+  'wave_deliveries',
+  'waves',
+  'suppressions',
+  'sign_in_tallies',
+  'channel_pacing',
+  'inbound_messages',
 ];
 
 export async function openTestDatabase(): Promise<TestDatabase> {
