@@ -26,7 +26,9 @@ import { recordSignIn, type SignInRecord } from './identity/record-sign-in.ts';
 import { createSignInLinks } from './identity/sign-in-links.ts';
 import { createLegacyLinks } from './identity/legacy-bridge/legacy-links.ts';
 import { createLegacySessionBridge } from './identity/legacy-bridge/legacy-session.ts';
+import { createDeliveryTokens } from './messaging/delivery-tokens.ts';
 import { createMessaging } from './messaging/messaging.ts';
+import { createMessageWebhooks } from './messaging/webhooks.ts';
 import { createUrlRouter } from './identity/url-rules/router.ts';
 import { createStaffService } from './identity/staff/staff-service.ts';
 import type { Config } from './infra/env.ts';
@@ -134,6 +136,14 @@ export function wireServices(
     patientSessions,
     patientWelcome: createPatientWelcome({ db: database.db, now: options.now }),
     messaging,
+    messageWebhooks: createMessageWebhooks({
+      db: database.db,
+      cipher,
+      tokens: createDeliveryTokens(config.secrets.SESSION_SECRET),
+      config,
+      logger,
+      now: options.now,
+    }),
     signInLinks,
     legacyLinks: legacyBridge.links
       ? createLegacyLinks({

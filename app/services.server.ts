@@ -16,6 +16,7 @@ import type { SignInRecord } from '../identity/record-sign-in.ts';
 import type { LegacyLinks } from '../identity/legacy-bridge/legacy-links.ts';
 import type { LegacySessionBridge } from '../identity/legacy-bridge/legacy-session.ts';
 import type { Messaging } from '../messaging/messaging.ts';
+import type { MessageWebhooks } from '../messaging/webhooks.ts';
 import type { UrlRouter } from '../identity/url-rules/router.ts';
 
 /** Everything but the OIDC provider: what one-shot commands need. */
@@ -35,6 +36,8 @@ export interface AppServices {
   patientWelcome: PatientWelcome;
   /** Email and SMS (real SMTP/Twilio when configured, the outbox otherwise). */
   messaging: Messaging;
+  /** Texts, status callbacks and email events coming back, and unsubscribe links. */
+  messageWebhooks: MessageWebhooks;
   signInLinks: SignInLinks;
   /** The legacy platform's magic links, when LEGACY_LINK_PATHS is set. */
   legacyLinks: LegacyLinks | null;

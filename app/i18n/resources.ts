@@ -242,6 +242,23 @@ const en = {
       'The page kept going back and forth between our old portal and our new one. This is a problem on our side, not yours. Please call us at {{phone}} and we will help you.',
     loopHome: 'Go to the home page',
   },
+  unsubscribe: {
+    pageTitle: 'Stop emails about the move',
+    question: 'Stop emails about the move to {{address}}?',
+    lead: 'We send a few emails to help you move to the new portal. You can stop them here.',
+    confirm: 'Stop these emails',
+    stillCome:
+      'You will still get the sign-in codes and links you ask for, and answers to your help requests.',
+    keep: 'No thanks, go to the home page',
+    doneTitle: 'Done. We stopped emails about the move',
+    doneBody: 'We will not send more emails about the move to {{address}}.',
+    changeMind: 'Changed your mind? Call us at {{phone}}.',
+    invalidTitle: 'This link to stop emails does not work',
+    invalidBody:
+      'It may be cut off or old. To stop our emails, call us at {{phone}} and we will do it for you.',
+    invalidBodyNoPhone:
+      'It may be cut off or old. To stop our emails, call the number on our letters and emails and we will do it for you.',
+  },
   error: {
     title: 'Something went wrong on our side',
     body: 'Please try again in a few minutes.',
@@ -497,6 +514,23 @@ const es: Shape<typeof en> = {
     loopBody:
       'La página iba y venía entre nuestro portal anterior y el nuevo. Es un problema de nuestro lado, no suyo. Llámenos al {{phone}} y le ayudaremos.',
     loopHome: 'Ir a la página de inicio',
+  },
+  unsubscribe: {
+    pageTitle: 'Dejar de recibir correos sobre el cambio',
+    question: '¿Dejar de recibir correos sobre el cambio en {{address}}?',
+    lead: 'Le enviamos algunos correos para ayudarle a pasar al portal nuevo. Aquí puede dejar de recibirlos.',
+    confirm: 'Dejar de recibir estos correos',
+    stillCome:
+      'Seguirá recibiendo los códigos y enlaces para entrar que usted pida, y las respuestas a sus pedidos de ayuda.',
+    keep: 'No, gracias. Ir a la página de inicio',
+    doneTitle: 'Listo. Ya no le enviaremos correos sobre el cambio',
+    doneBody: 'No enviaremos más correos sobre el cambio a {{address}}.',
+    changeMind: '¿Cambió de opinión? Llámenos al {{phone}}.',
+    invalidTitle: 'Este enlace para dejar de recibir correos no funciona',
+    invalidBody:
+      'Puede estar incompleto o ser antiguo. Para dejar de recibir nuestros correos, llámenos al {{phone}} y lo haremos por usted.',
+    invalidBodyNoPhone:
+      'Puede estar incompleto o ser antiguo. Para dejar de recibir nuestros correos, llame al número de nuestras cartas y correos y lo haremos por usted.',
   },
   error: {
     title: 'Algo salió mal de nuestro lado',
