@@ -28,7 +28,7 @@ import {
 import type { ImportFormat } from './identity/import/read-sources.ts';
 import { ConfigError, loadConfig } from './infra/env.ts';
 import { createLogger } from './infra/logger.ts';
-import { addOidc, createApp, createServices, listen, loadBuild } from './server.ts';
+import { addOidc, createApp, createServices, listen, loadBuild, startWaveWorkers } from './server.ts';
 import type { CoreServices } from './app/services.server.ts';
 import { addClient, listClients, removeClient } from './identity/oidc/clients.ts';
 import { ensureKeys, rotateCookieKey, rotateSigningKey } from './identity/oidc/keys.ts';
@@ -128,8 +128,9 @@ export function buildCli(): Command {
     .addOption(new Option('--port <port>', 'port to listen on (default: PORT or 3000)').argParser(portNumber))
     .option('--migrate', 'apply database migrations before serving')
     .option('--demo', 'apply migrations and seed the demo once before serving (what npm start does)')
+    .option('--no-workers', 'do not send message waves from this process (run `causeway worker` instead)')
     .action(
-      run(async (options: { port?: number; migrate?: boolean; demo?: boolean }) => {
+      run(async (options: { port?: number; migrate?: boolean; demo?: boolean; workers?: boolean }) => {
         const config = loadConfig();
         const logger = createLogger({ level: config.logLevel });
         const core = await createServices(config, logger);
@@ -139,6 +140,9 @@ export function buildCli(): Command {
             printDemo(await seedDemo({ db: core.database.db, staff: core.staff }), config.publicUrl);
           const services = await addOidc(core);
           const app = createApp({ services, build: await loadBuild() });
+          // Wave workers run beside the portal unless told not to (the embedded database belongs to
+          // this process; with PostgreSQL, `causeway worker` processes may do it instead).
+          const waveWorkers = options.workers === false ? null : await startWaveWorkers(core);
           const running = await listen(app, services, options.port ?? config.port, config.host);
           logger.info({ url: running.url }, 'serving');
           console.log(
@@ -168,7 +172,9 @@ export function buildCli(): Command {
           }
           const stop = (signal: string) => {
             logger.info({ signal }, 'shutting down');
-            void Promise.all([running.close(), standin?.close()]).then(() => process.exit(0));
+            void Promise.all([running.close(), standin?.close(), waveWorkers?.stop()]).then(() =>
+              process.exit(0),
+            );
           };
           process.on('SIGTERM', () => stop('SIGTERM'));
           process.on('SIGINT', () => stop('SIGINT'));
@@ -188,8 +194,7 @@ export function buildCli(): Command {
         const logger = createLogger({ level: config.logLevel, name: 'causeway-worker' });
         const services = await createServices(config, logger);
         await services.database.ping();
-        // No job kinds exist yet; the loop only proves the process lives and stops cleanly.
-        const heartbeat = setInterval(() => logger.debug('worker idle'), 30_000);
+        const waveWorkers = await startWaveWorkers(services);
         // Listening before announcing readiness, and for every signal (not once): a second SIGTERM
         // during shutdown must not kill the worker half-way.
         const stopped = new Promise<void>((resolve) => {
@@ -198,7 +203,8 @@ export function buildCli(): Command {
         });
         logger.info('worker ready');
         await stopped;
-        clearInterval(heartbeat);
+        await waveWorkers.stop();
+        await services.signInTally.stop();
         await services.database.close();
         logger.info('worker stopped');
       }),

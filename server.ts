@@ -28,6 +28,12 @@ import { createLegacyLinks } from './identity/legacy-bridge/legacy-links.ts';
 import { createLegacySessionBridge } from './identity/legacy-bridge/legacy-session.ts';
 import { createDeliveryTokens } from './messaging/delivery-tokens.ts';
 import { createMessaging } from './messaging/messaging.ts';
+import { createDispatcher } from './messaging/waves/dispatch.ts';
+import { startWaveRunner, type WaveRunner } from './messaging/waves/runner.ts';
+import { createSignInTally } from './messaging/waves/sign-in-tally.ts';
+import { createWaves } from './messaging/waves/waves.ts';
+import { createWaveLinks } from './messaging/waves/attribution.ts';
+import { transitionSmsSegments } from './messaging/waves/sms-segments.ts';
 import { createMessageWebhooks } from './messaging/webhooks.ts';
 import { createUrlRouter } from './identity/url-rules/router.ts';
 import { createStaffService } from './identity/staff/staff-service.ts';
@@ -94,11 +100,22 @@ export function wireServices(
     now: options.now,
     onOutcome: (outcome, family, seconds) => {
       metrics.patientSignIns.inc({ outcome });
+      signInTally.add(outcome);
       if (family) metrics.passwordVerifySeconds.observe({ family }, seconds);
     },
   });
   const now = options.now ?? (() => new Date());
   const messaging = createMessaging({ config, db: database.db, logger });
+  const deliveryTokens = createDeliveryTokens(config.secrets.SESSION_SECRET);
+  const signInTally = createSignInTally(database.db);
+  const waveWake = { wake: () => {} };
+  const waves = createWaves({
+    db: database.db,
+    rates: { emailPerSecond: config.waves.emailPerSecond, smsPerSecond: config.waves.smsPerSecond },
+    smsSegments: (stage) => transitionSmsSegments(stage, config.brand, config.publicUrl),
+    kick: async () => waveWake.wake(),
+    now: options.now,
+  });
   const signInLinks = createSignInLinks({
     db: database.db,
     secret: config.secrets.SESSION_SECRET,
@@ -112,7 +129,10 @@ export function wireServices(
     guard: signInGuard,
     logger,
     now: options.now,
-    onOutcome: (event) => metrics.passwordlessEvents.inc({ event }),
+    onOutcome: (event) => {
+      metrics.passwordlessEvents.inc({ event });
+      if (event.endsWith('_redeemed')) signInTally.add('success');
+    },
   });
   const { legacyBridge } = config;
   const urlRouter = createUrlRouter({
@@ -139,12 +159,16 @@ export function wireServices(
     messageWebhooks: createMessageWebhooks({
       db: database.db,
       cipher,
-      tokens: createDeliveryTokens(config.secrets.SESSION_SECRET),
+      tokens: deliveryTokens,
       config,
       logger,
       now: options.now,
     }),
     signInLinks,
+    waves,
+    waveWake,
+    waveLinks: createWaveLinks(database.db, deliveryTokens),
+    signInTally,
     legacyLinks: legacyBridge.links
       ? createLegacyLinks({
           db: database.db,
@@ -163,6 +187,42 @@ export function wireServices(
       : null,
     recordSignIn: (record: Omit<SignInRecord, 'at'>) => recordSignIn(database.db, { ...record, at: now() }),
   };
+}
+
+/**
+ * Starts this process's wave workers (dispatch loops and the minute upkeep through pg-boss). `serve`
+ * runs them beside the portal (the embedded database is one process's); `causeway worker` runs only them.
+ */
+export async function startWaveWorkers(core: CoreServices): Promise<WaveRunner> {
+  const { config, database, messaging, logger } = core;
+  const dispatcher = createDispatcher({
+    db: database.db,
+    email: messaging.email,
+    sms: messaging.sms,
+    tokens: createDeliveryTokens(config.secrets.SESSION_SECRET),
+    brand: config.brand,
+    publicUrl: config.publicUrl,
+    mailFrom: config.messaging.mailFrom,
+    unsubscribeAddress: config.email.unsubscribeAddress,
+    settings: {
+      rates: { email: config.waves.emailPerSecond, sms: config.waves.smsPerSecond },
+      concurrency: config.waves.concurrency,
+      claimStaleMs: config.waves.claimStaleMs,
+      maxAttempts: config.waves.maxAttempts,
+    },
+    logger,
+    statusCallbacks: messaging.sms.mode === 'twilio',
+  });
+  const runner = await startWaveRunner({
+    database,
+    databaseUrl: config.databaseUrl,
+    dispatcher,
+    waves: core.waves,
+    breaker: config.waves.breaker,
+    logger,
+  });
+  core.waveWake.wake = () => runner.wake();
+  return runner;
 }
 
 /** Starts the OIDC provider (its keys live in the database, so this comes after migrations). */

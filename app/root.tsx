@@ -5,6 +5,7 @@ import { useEffect } from 'react';
 import { PatientErrorPage } from './components/patient-shell.tsx';
 import { useNonce } from './components/nonce.tsx';
 import { detectLocale } from './i18n/locale.server.ts';
+import { hasPendingOpen } from './utils/wave-links.server.ts';
 import stylesheet from './styles/app.css?url';
 
 export const links: LinksFunction = () => [
@@ -19,6 +20,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return {
     locale: detectLocale(request),
     csrfToken: context.csrfToken,
+    // The patient came through a wave message's link: the page reports it once (see m.opened.tsx).
+    reportOpen: hasPendingOpen(request),
     // Only what pages show: brand settings are public.
     brand,
   };
@@ -36,6 +39,18 @@ export function Layout({ children }: { children: React.ReactNode }) {
   useEffect(() => {
     document.documentElement.dataset.hydrated = 'true';
   }, []);
+  // Arrived through a wave message's link: say so once, from the browser (a mail scanner that only
+  // fetches the link is not counted).
+  const reportOpen = data?.reportOpen ?? false;
+  const csrfToken = data?.csrfToken ?? '';
+  useEffect(() => {
+    if (!reportOpen) return;
+    void fetch('/m/opened', {
+      method: 'POST',
+      body: new URLSearchParams({ csrf: csrfToken }),
+      credentials: 'same-origin',
+    }).catch(() => {});
+  }, [reportOpen, csrfToken]);
   const brand = data?.brand;
   return (
     <html lang={locale}>

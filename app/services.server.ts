@@ -18,6 +18,9 @@ import type { LegacySessionBridge } from '../identity/legacy-bridge/legacy-sessi
 import type { Messaging } from '../messaging/messaging.ts';
 import type { MessageWebhooks } from '../messaging/webhooks.ts';
 import type { UrlRouter } from '../identity/url-rules/router.ts';
+import type { Waves } from '../messaging/waves/waves.ts';
+import type { WaveLinks } from '../messaging/waves/attribution.ts';
+import type { SignInTally } from '../messaging/waves/sign-in-tally.ts';
 
 /** Everything but the OIDC provider: what one-shot commands need. */
 export type CoreServices = Omit<AppServices, 'oidc'>;
@@ -39,6 +42,14 @@ export interface AppServices {
   /** Texts, status callbacks and email events coming back, and unsubscribe links. */
   messageWebhooks: MessageWebhooks;
   signInLinks: SignInLinks;
+  /** Transition message waves: drafts, approval, the ledger, reports. */
+  waves: Waves;
+  /** Wakes this process's wave workers (when it runs them) after an approval or a resume. */
+  waveWake: { wake(): void };
+  /** Wave messages' links: where they land, and the visit the page reports. */
+  waveLinks: WaveLinks;
+  /** Sign-in outcomes per minute, for the waves' circuit breaker. */
+  signInTally: SignInTally;
   /** The legacy platform's magic links, when LEGACY_LINK_PATHS is set. */
   legacyLinks: LegacyLinks | null;
   /** The legacy platform's session cookie, when LEGACY_SESSION_COOKIE is set. */

@@ -141,14 +141,20 @@ export async function action(args: ActionFunctionArgs) {
       cutoverDate: input.cutoverDate || null,
       actor,
     });
-    if (result.ok)
+    if (result.ok) {
+      // Waves timed from the cutover date follow it: their unsent messages get new send times.
+      const retimed = await args.context.services.waves.retimeCohort(result.cohort.id);
+      const waves = retimed
+        ? ` ${retimed.toLocaleString('en-US')} scheduled ${retimed === 1 ? 'message moves' : 'messages move'} with it.`
+        : '';
       return data<Outcome>({
         kind: 'result',
         ok: true,
         message: result.cohort.cutoverDate
-          ? `The cutover date of ${result.cohort.name} is now ${result.cohort.cutoverDate}.`
+          ? `The cutover date of ${result.cohort.name} is now ${result.cohort.cutoverDate}.${waves}`
           : `${result.cohort.name} has no cutover date now.`,
       });
+    }
     return data<Outcome>(
       {
         kind: 'result',

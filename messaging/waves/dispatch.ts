@@ -361,9 +361,15 @@ export function createDispatcher(deps: DispatcherDeps) {
         row.channel === 'sms' &&
         !isWithinSmsWindow(at, { timeZone: row.time_zone, phone: row.phone })
       ) {
-        const opening = nextSmsOpening(at, { timeZone: row.time_zone, phone: row.phone });
-        verdicts.push({ id: row.id, state: 'pending', sendAt: opening, reason: 'quiet_hours' });
-        outcome.deferred++;
+        const opening = smsOpening(at, row);
+        if (opening) {
+          verdicts.push({ id: row.id, state: 'pending', sendAt: opening, reason: 'quiet_hours' });
+          outcome.deferred++;
+        } else {
+          // The patient's zone and the number's state never share an allowed hour.
+          verdicts.push({ id: row.id, state: 'skipped', reason: 'no_sms_window' });
+          outcome.skipped++;
+        }
       } else candidates.push(row);
     }
 
@@ -423,6 +429,14 @@ export function createDispatcher(deps: DispatcherDeps) {
       else outcome.retried++;
     }
     return outcome;
+  }
+
+  function smsOpening(at: Date, row: ClaimedRow): Date | null {
+    try {
+      return nextSmsOpening(at, { timeZone: row.time_zone, phone: row.phone });
+    } catch {
+      return null;
+    }
   }
 
   function batchSize(channel: WaveChannel): number {

@@ -1,4 +1,4 @@
-// `npm run bench [-- import|signin|oidc|links|url-rules] [--rows N]`: the figures issue targets are judged by, each beside a
+// `npm run bench [-- import|signin|oidc|links|url-rules|waves] [--rows N]`: the figures issue targets are judged by, each beside a
 // baseline measured in the same run on the same machine, written to test/bench/RESULTS.md.
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { benchPasswordless } from './passwordless.ts';
 import { benchUrlRules } from './url-rules.ts';
 import { benchCatchAll } from './url-rules-http.ts';
 import { benchSignIn } from './signin.ts';
+import { benchWaves } from './waves.ts';
 
 const run = promisify(execFile);
 const here = import.meta.dirname;
@@ -158,6 +159,12 @@ if (!only || only === 'url-rules') {
     ? await freshDatabase(process.env.DATABASE_URL, 'causeway_bench_rules')
     : undefined;
   for (const line of await benchCatchAll(url)) report(line);
+}
+if (!only || only === 'waves') {
+  // BENCH_WAVE_MESSAGES shortens a trial run; the issue's figures are at 100,000.
+  const count = Number(process.env.BENCH_WAVE_MESSAGES ?? 100_000);
+  const smsRate = Number(process.env.BENCH_SMS_SEGMENTS_PER_SECOND ?? 1_000);
+  for (const line of await benchWaves({ emails: count, texts: count, smsRate })) report(line);
 }
 
 const resultsFile = path.join(here, 'RESULTS.md');

@@ -19,6 +19,8 @@ export interface TwilioTestMessage {
   statusCallback: string | null;
   /** Every form field the SDK sent, as received. */
   params: Record<string, string>;
+  /** When the create-message request arrived (performance.now()), for pacing measurements. */
+  receivedAt: number;
 }
 
 /** How the next create-message call fails: a Twilio error answer, or a dropped connection. */
@@ -161,6 +163,7 @@ export async function startTwilioServer(
       status: 'queued',
       statusCallback: params.StatusCallback ?? null,
       params,
+      receivedAt: performance.now(),
     };
     messages.push(message);
     json(res, 201, resource(message));
