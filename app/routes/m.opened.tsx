@@ -1,6 +1,6 @@
 // The browser reports that a patient arrived through a wave message's link (a POST from the page, so a
 // mail scanner fetching the link does not count as the patient).
-import { type ActionFunctionArgs } from '@remix-run/node';
+import type { ActionFunctionArgs } from '@remix-run/node';
 import * as cookie from 'cookie';
 import { requireCsrf } from '../utils/csrf.server.ts';
 import { OPENED_COOKIE } from '../utils/wave-links.server.ts';
