@@ -63,6 +63,10 @@ const describe: Record<string, (data: Record<string, unknown>) => string> = {
   'patient.sign_in_link_not_sent': (d) =>
     `${messageName(d.kind)} not sent by ${d.channel === 'sms' ? 'text' : 'email'}: ${String(d.reason).replace(/_/g, ' ')}`,
   'patient.sign_in_link_refused': (d) => `Sign-in link refused: ${String(d.reason)}`,
+  'patient.sms_opted_out': () => 'Texted STOP: no more text messages',
+  'patient.sms_opted_in': () => 'Texted START: text messages allowed again',
+  'patient.email_unsubscribed': (d) =>
+    `Unsubscribed from transition emails${d.via === 'one_click' ? ' (one-click, from the mail app)' : d.via === 'mail' ? ' (by email)' : ''}`,
   'patient.legacy_link_redeemed': (d) => `Old platform's sign-in link used (${String(d.kind)})`,
   'patient.legacy_link_refused': (d) =>
     `Old platform's sign-in link refused: ${String(d.reason).replace(/_/g, ' ')}`,
