@@ -3,7 +3,7 @@ import { verify as argon2Verify } from '@node-rs/argon2';
 import bcrypt from 'bcrypt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
-import { cohorts, patientCredentials, patients, staff } from '../../db/schema/index.ts';
+import { cohorts, patientCredentials, patients, staff, waves } from '../../db/schema/index.ts';
 import { verifyAuditChain } from '../../db/audit.ts';
 import { verifyHash } from '../credentials/index.ts';
 import { closeOffThreadPool } from '../credentials/offthread.ts';
@@ -95,6 +95,14 @@ describe('seedDemo', () => {
       .from(patients)
       .where(sql`'duplicate_email' = any(${patients.flags})`);
     expect(duplicates).toHaveLength(2);
+
+    // Draft waves for wave-1, waiting for someone to approve them.
+    const drafts = await database.db.select().from(waves).orderBy(waves.offsetDays);
+    expect(drafts.map((w) => [w.stage, w.state, w.offsetDays])).toEqual([
+      ['announcement', 'draft', -14],
+      ['day_before', 'draft', -1],
+      ['nudge', 'draft', 3],
+    ]);
 
     const [admin] = await database.db.select().from(staff).where(eq(staff.email, DEMO_ADMIN_EMAIL));
     expect(admin?.role).toBe('admin');

@@ -3,7 +3,7 @@
 import { eq } from 'drizzle-orm';
 import { appendAudit } from '../../db/audit.ts';
 import type { Db } from '../../db/client.ts';
-import { cohorts, patientCredentials, patients, type NewPatient } from '../../db/schema/index.ts';
+import { cohorts, patientCredentials, patients, waves, type NewPatient } from '../../db/schema/index.ts';
 import { detectHash } from '../credentials/index.ts';
 import type { StaffService } from '../staff/staff-service.ts';
 import { generateTotpSecret } from '../staff/totp.ts';
@@ -168,6 +168,37 @@ export async function seedDemo(deps: {
       ])
       .returning({ id: cohorts.id, name: cohorts.name });
     const cohortId = Object.fromEntries(created.map((c) => [c.name, c.id])) as Record<string, string>;
+    // Draft waves for the first cohort, timed from its cutover date: the admin can preview and approve
+    // them (a draft the demo wrote counts as someone else's).
+    await tx.insert(waves).values([
+      {
+        cohortId: cohortId['wave-1']!,
+        name: 'Two weeks ahead: we are moving',
+        stage: 'announcement',
+        channels: ['email', 'sms'],
+        timing: 'relative',
+        offsetDays: -14,
+        localTime: '09:00',
+      },
+      {
+        cohortId: cohortId['wave-1']!,
+        name: 'The day before',
+        stage: 'day_before',
+        channels: ['email', 'sms'],
+        timing: 'relative',
+        offsetDays: -1,
+        localTime: '10:00',
+      },
+      {
+        cohortId: cohortId['wave-1']!,
+        name: 'Three days after: sign in if you have not',
+        stage: 'nudge',
+        channels: ['email'],
+        timing: 'relative',
+        offsetDays: 3,
+        localTime: '10:00',
+      },
+    ]);
 
     const rows: NewPatient[] = [];
     const families: Choice[] = [];
