@@ -301,31 +301,34 @@ export function createDispatcher(deps: DispatcherDeps) {
     return new Set(rows.filter((row) => row.state === 'sending').map((row) => row.id));
   }
 
+  /**
+   * Records the provider's answers and, in the same statement, marks every patient reached as
+   * `notified` (DESIGN §1) unless already further along.
+   */
   async function record(token: string, results: Result[]) {
     if (!results.length) return;
     await db.execute(sql`
-      update wave_deliveries d set
-        state = v.state::delivery_state,
-        provider_message_id = coalesce(v.provider_id, d.provider_message_id),
-        reason = v.reason,
-        send_at = coalesce(v.send_at, d.send_at),
-        sent_at = case when v.state = 'sent' then coalesce(d.sent_at, now()) else d.sent_at end,
-        claim_token = null,
-        updated_at = now()
-      from unnest(${pgArray(results.map((r) => r.id))}::bigint[],
-                  ${pgArray(results.map((r) => r.state))}::text[],
-                  ${pgArray(results.map((r) => (r.state === 'sent' ? r.providerId : null)))}::text[],
-                  ${pgArray(results.map((r) => (r.state === 'sent' ? null : r.reason)))}::text[],
-                  ${pgArray(results.map((r) => (r.state === 'pending' ? r.sendAt.toISOString() : null)))}::timestamptz[])
-           as v(id, state, provider_id, reason, send_at)
-      where d.id = v.id and d.claim_token = ${token} and d.state = 'sending'`);
-    const reached = results.filter((r) => r.state === 'sent').map((r) => r.id);
-    if (reached.length)
-      // A patient who has heard from us is `notified` (DESIGN §1), unless already further along.
-      await db.execute(sql`
-        update patients set state = 'notified', updated_at = now()
-        where state = 'imported' and id in (
-          select patient_id from wave_deliveries where id = any(${pgArray(reached)}::bigint[]))`);
+      with recorded as (
+        update wave_deliveries d set
+          state = v.state::delivery_state,
+          provider_message_id = coalesce(v.provider_id, d.provider_message_id),
+          reason = v.reason,
+          send_at = coalesce(v.send_at, d.send_at),
+          sent_at = case when v.state = 'sent' then coalesce(d.sent_at, now()) else d.sent_at end,
+          claim_token = null,
+          updated_at = now()
+        from unnest(${pgArray(results.map((r) => r.id))}::bigint[],
+                    ${pgArray(results.map((r) => r.state))}::text[],
+                    ${pgArray(results.map((r) => (r.state === 'sent' ? r.providerId : null)))}::text[],
+                    ${pgArray(results.map((r) => (r.state === 'sent' ? null : r.reason)))}::text[],
+                    ${pgArray(results.map((r) => (r.state === 'pending' ? r.sendAt.toISOString() : null)))}::timestamptz[])
+             as v(id, state, provider_id, reason, send_at)
+        where d.id = v.id and d.claim_token = ${token} and d.state = 'sending'
+        returning d.patient_id, v.state
+      )
+      update patients p set state = 'notified', updated_at = now()
+      from recorded r
+      where r.state = 'sent' and p.id = r.patient_id and p.state = 'imported'`);
   }
 
   function resultOf(row: ClaimedRow, outcome: ChannelSendResult): Result {
