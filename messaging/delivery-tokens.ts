@@ -16,10 +16,7 @@ export interface DeliveryTokens {
 
 export function createDeliveryTokens(secret: string): DeliveryTokens {
   const mac = (purpose: DeliveryTokenPurpose, id: number) =>
-    createHmac('sha256', secret)
-      .update(`delivery:${purpose}:${id}`)
-      .digest()
-      .subarray(0, MAC_BYTES);
+    createHmac('sha256', secret).update(`delivery:${purpose}:${id}`).digest().subarray(0, MAC_BYTES);
   return {
     issue(purpose, deliveryId) {
       return `${deliveryId.toString(36)}.${mac(purpose, deliveryId).toString('base64url')}`;
