@@ -20,7 +20,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return {
     locale: detectLocale(request),
     csrfToken: context.csrfToken,
-    // The patient came through a wave message's link: the page reports it once (see m.opened.tsx).
+    // The patient came through a wave message's link: the page reports it once (see cw.opened.tsx).
     reportOpen: hasPendingOpen(request),
     // Only what pages show: brand settings are public.
     brand,
@@ -45,7 +45,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
   const csrfToken = data?.csrfToken ?? '';
   useEffect(() => {
     if (!reportOpen) return;
-    void fetch('/m/opened', {
+    void fetch('/cw/opened', {
       method: 'POST',
       body: new URLSearchParams({ csrf: csrfToken }),
       credentials: 'same-origin',

@@ -186,7 +186,7 @@ export function createDispatcher(deps: DispatcherDeps) {
 
   function links(id: number) {
     return {
-      link: `${publicUrl}/m/${tokens.issue('open', id)}`,
+      link: `${publicUrl}/cw/${tokens.issue('open', id)}`,
       unsubscribeUrl: `${publicUrl}/unsubscribe/${tokens.issue('unsubscribe', id)}`,
     };
   }

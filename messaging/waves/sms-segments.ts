@@ -11,7 +11,7 @@ export function transitionSmsSegments(stage: WaveStage, brand: Brand, publicUrl:
   let segments = cache.get(key);
   if (segments === undefined) {
     // A delivery token is at most 36 characters (an id in base 36, a dot, 22 characters of MAC).
-    const link = `${publicUrl.replace(/\/+$/, '')}/m/${'x'.repeat(36)}`;
+    const link = `${publicUrl.replace(/\/+$/, '')}/cw/${'x'.repeat(36)}`;
     segments = 1;
     for (const locale of ['en', 'es'] as const)
       for (const afterCutover of [false, true])

@@ -359,7 +359,7 @@ describe('sending', () => {
     const rows = await ledger(wave.id);
     const mine = rows.find((r) => r.patientId === en.id)!;
     expect(deliveryIdFromMessageId(tokens, toEn.parsed.messageId!)).toBe(mine.id);
-    const link = /https:\/\/portal\.harbor\.example\/m\/([\w.-]+)/.exec(toEn.parsed.text!)![1]!;
+    const link = /https:\/\/portal\.harbor\.example\/cw\/([\w.-]+)/.exec(toEn.parsed.text!)![1]!;
     expect(tokens.verify('open', link)).toBe(mine.id);
 
     expect(rows.every((r) => r.state === 'sent' && r.sentAt && r.providerMessageId)).toBe(true);

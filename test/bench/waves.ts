@@ -195,7 +195,7 @@ export async function benchWaves(
           const filled = fillTransitionTemplate(
             template,
             {
-              link: `${publicUrl}/m/${tokens.issue('open', i)}`,
+              link: `${publicUrl}/cw/${tokens.issue('open', i)}`,
               unsubscribeUrl: `${publicUrl}/unsubscribe/${tokens.issue('unsubscribe', i)}`,
               givenName: 'Maria',
             },

@@ -91,7 +91,7 @@ describe('wave message links in a browser', () => {
     const context = await browser.newContext({ locale: 'en-US' });
     const page = await context.newPage();
     const errors = consoleErrors(page);
-    await page.goto(`${app.url}/m/${tokens.issue('open', row.id)}`);
+    await page.goto(`${app.url}/cw/${tokens.issue('open', row.id)}`);
     await hydrated(page);
     expect(new URL(page.url()).pathname).toBe('/login');
     expect(await page.getAttribute('html', 'lang')).toBe('es');

@@ -74,7 +74,7 @@ describe('a wave message link', () => {
   it('lands on sign-in in the patient’s language and records nothing until the page reports the visit', async () => {
     const row = await delivery('es');
     const browser = new TestBrowser(app.url);
-    const followed = await browser.get(`/m/${tokens.issue('open', row.id)}`);
+    const followed = await browser.get(`/cw/${tokens.issue('open', row.id)}`);
     expect(followed.status).toBe(303);
     expect(followed.headers.get('location')).toBe('/login?lng=es');
     expect(followed.headers.get('cache-control')).toBe('no-store');
@@ -86,23 +86,23 @@ describe('a wave message link', () => {
     // The page is told to report the visit (its loader data, as the streamed page carries it).
     expect(await page.text()).toMatch(/reportOpen\W{1,8}true/);
 
-    const reported = await browser.submit('/m/opened', {});
+    const reported = await browser.submit('/cw/opened', {});
     expect(reported.status).toBe(204);
     const first = await openedAt(row.id);
     expect(first).toBeInstanceOf(Date);
     expect(browser.hasCookie('cw_opened')).toBe(false);
 
     // Following the link again later keeps the first visit's time.
-    await browser.get(`/m/${tokens.issue('open', row.id)}`);
-    await browser.submit('/m/opened', {});
+    await browser.get(`/cw/${tokens.issue('open', row.id)}`);
+    await browser.submit('/cw/opened', {});
     expect(await openedAt(row.id)).toEqual(first);
   });
 
   it('refuses a report without the page’s form token', async () => {
     const row = await delivery('en');
     const browser = new TestBrowser(app.url);
-    await browser.get(`/m/${tokens.issue('open', row.id)}`);
-    const forged = await browser.submit('/m/opened', {}, { csrf: null });
+    await browser.get(`/cw/${tokens.issue('open', row.id)}`);
+    const forged = await browser.submit('/cw/opened', {}, { csrf: null });
     expect(forged.status).toBe(403);
     expect(await openedAt(row.id)).toBeNull();
   });
@@ -115,7 +115,7 @@ describe('a wave message link', () => {
       tokens.issue('unsubscribe', row.id),
       'nonsense',
     ]) {
-      const response = await browser.get(`/m/${token}`);
+      const response = await browser.get(`/cw/${token}`);
       expect(response.status).toBe(302);
       expect(response.headers.get('location')).toBe('/login');
       expect(browser.hasCookie('cw_opened')).toBe(false);

@@ -1,5 +1,5 @@
 // The link in a wave message: to the sign-in page in the patient's language. A GET changes nothing; the
-// token rides along in a short cookie so the page can report the visit (see m.opened.tsx).
+// token rides along in a short cookie so the page can report the visit (see cw.opened.tsx).
 import { redirect, type LoaderFunctionArgs } from '@remix-run/node';
 import * as cookie from 'cookie';
 import { OPENED_COOKIE } from '../utils/wave-links.server.ts';
