@@ -5,7 +5,7 @@ import { roles } from './staff-roles.ts';
 export const staffPages = [
   { to: '/staff', label: 'Overview', roles: ['admin', 'support', 'clinical', 'marketing'] },
   { to: '/staff/cohorts', label: 'Cohorts', roles: roles.viewCohorts },
-  { to: '/staff/waves', label: 'Waves', roles: ['admin', 'marketing'] },
+  { to: '/staff/waves', label: 'Waves', roles: roles.manageWaves },
   { to: '/staff/imports', label: 'Imports', roles: ['admin', 'support', 'marketing'] },
   { to: '/staff/team', label: 'Staff and sessions', roles: ['admin'] },
   { to: '/staff/url-rules', label: 'URL rules', roles: roles.viewUrlRules },

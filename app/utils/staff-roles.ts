@@ -16,6 +16,8 @@ export const roles = {
   viewUrlRules: ['admin', 'support', 'marketing'],
   /** Add and delete URL rules. */
   manageUrlRules: ['admin'],
+  /** See, write, approve (someone else's), pause, resume and cancel transition message waves. */
+  manageWaves: ['admin', 'marketing'],
 } as const satisfies Record<string, readonly StaffRole[]>;
 
 export function may(role: StaffRole, list: readonly StaffRole[]): boolean {

@@ -4,9 +4,12 @@
 import type { AppLoadContext } from '@remix-run/node';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { cohorts, staff, waveDeliveries, type Wave } from '../../db/schema/index.ts';
-import type { StaffRole } from '../../db/schema/staff.ts';
-import { renderTransitionEmail, transitionSubject } from '../../emails/transition.tsx';
-import { transitionSmsPreview } from '../../emails/transition-sms.ts';
+import { roles } from './staff-roles.ts';
+import {
+  renderTransitionEmail,
+  transitionSmsPreview,
+  transitionSubject,
+} from '../../messaging/waves/preview.ts';
 import { readBreaker } from '../../messaging/waves/breaker.ts';
 import { exclusionLabels, exclusionReasons } from '../../messaging/waves/audience.ts';
 import {
@@ -19,7 +22,7 @@ import {
 } from '../../messaging/waves/waves.ts';
 
 /** Marketing writes and runs waves; an admin may too. Support and clinical staff never see them. */
-export const waveRoles = ['admin', 'marketing'] as const satisfies readonly StaffRole[];
+export const waveRoles = roles.manageWaves;
 
 type Services = AppLoadContext['services'];
 type Locale = 'en' | 'es';
