@@ -124,9 +124,12 @@ export const waveDeliveries = pgTable(
     index('wave_deliveries_due_idx')
       .on(t.sendAt)
       .where(sql`state in ('pending', 'claimed', 'sending')`),
-    index('wave_deliveries_wave_state_idx').on(t.waveId, t.state),
-    index('wave_deliveries_provider_idx').on(t.providerMessageId),
-    index('wave_deliveries_patient_idx').on(t.patientId),
+    // Every change of state rewrites a row into each index, and a wave changes each row three times:
+    // few indexes. Per-wave reads use the unique key's leading wave_id; status callbacks find a
+    // delivery by its id first (the callback URL carries it), its provider id second.
+    index('wave_deliveries_provider_idx')
+      .on(t.providerMessageId)
+      .where(sql`provider_message_id is not null`),
   ],
 );
 

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { outbox } from '../../db/schema/index.ts';
@@ -164,6 +164,44 @@ describe('email channel with SMTP_URL', () => {
     const result = await channel.send(message({ to: 'full@example.org' }));
     await channel.close();
     expect(result).toEqual({ ok: false, reason: 'unavailable', detail: 'EENVELOPE 452' });
+  });
+
+  it('signs with DKIM when configured, covering both unsubscribe headers', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const channel = createEmailChannel({
+      smtpUrl: smtp.url,
+      from: FROM,
+      dkim: {
+        domainName: 'harbor.example',
+        keySelector: 'causeway',
+        privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      },
+      db: database.db,
+      logger,
+    });
+    const to = `dkim-${randomUUID()}@example.org`;
+    const result = await channel.send(
+      message({
+        to,
+        headers: {
+          'List-Unsubscribe': '<https://portal.example/unsubscribe/u1>',
+          'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+        },
+      }),
+    );
+    await channel.close();
+    expect(result.ok).toBe(true);
+    const received = await smtp.waitForMessage((m) => m.envelope.to.includes(to));
+    const signature = received.raw
+      .match(/^DKIM-Signature:[ \t]*(.*(?:\r?\n[ \t].*)*)/im)?.[1]
+      ?.replace(/\s+/g, '');
+    expect(signature).toBeDefined();
+    expect(signature).toContain('d=harbor.example');
+    expect(signature).toContain('s=causeway');
+    const signed = /(?:^|;)h=([^;]+)/.exec(signature!)![1]!.toLowerCase().split(':');
+    expect(signed).toEqual(
+      expect.arrayContaining(['from', 'subject', 'list-unsubscribe', 'list-unsubscribe-post']),
+    );
   });
 
   it('answers unavailable when no SMTP server answers', async () => {

@@ -185,9 +185,11 @@ export function createDispatcher(deps: DispatcherDeps) {
   }
 
   function links(id: number) {
+    const unsubscribeToken = tokens.issue('unsubscribe', id);
     return {
       link: `${publicUrl}/cw/${tokens.issue('open', id)}`,
-      unsubscribeUrl: `${publicUrl}/unsubscribe/${tokens.issue('unsubscribe', id)}`,
+      unsubscribeToken,
+      unsubscribeUrl: `${publicUrl}/unsubscribe/${unsubscribeToken}`,
     };
   }
 
@@ -226,7 +228,7 @@ export function createDispatcher(deps: DispatcherDeps) {
   }
 
   async function sendOne(row: ClaimedRow): Promise<ChannelSendResult> {
-    const { link, unsubscribeUrl } = links(row.id);
+    const { link, unsubscribeUrl, unsubscribeToken } = links(row.id);
     if (row.channel === 'email') {
       const template = await emailTemplate(row);
       const { fillTransitionTemplate } = await loadTransitionEmail();
@@ -238,7 +240,7 @@ export function createDispatcher(deps: DispatcherDeps) {
       const listUnsubscribe = [`<${unsubscribeUrl}>`];
       if (deps.unsubscribeAddress)
         listUnsubscribe.unshift(
-          `<mailto:${deps.unsubscribeAddress}?subject=${encodeURIComponent(`unsubscribe ${tokens.issue('unsubscribe', row.id)}`)}>`,
+          `<mailto:${deps.unsubscribeAddress}?subject=${encodeURIComponent(`unsubscribe ${unsubscribeToken}`)}>`,
         );
       return deps.email.send({
         to: row.email!,
@@ -265,8 +267,15 @@ export function createDispatcher(deps: DispatcherDeps) {
     });
   }
 
+  // A text's segments, worked out once per message (its text is built again when it is sent).
+  const unitCache = new WeakMap<ClaimedRow, number>();
   function units(row: ClaimedRow): number {
-    return row.channel === 'sms' ? smsSegments(smsText(row)).segments : 1;
+    let cost = unitCache.get(row);
+    if (cost === undefined) {
+      cost = row.channel === 'sms' ? smsSegments(smsText(row)).segments : 1;
+      unitCache.set(row, cost);
+    }
+    return cost;
   }
 
   function retryAt(attempts: number): Date {

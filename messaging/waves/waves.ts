@@ -402,6 +402,9 @@ export function createWaves(deps: WavesDeps) {
         return updated;
       });
       if (!approved) return refusal(id, 'wrong_state');
+      // Fresh statistics, so the workers' claims use the due-time index from the first batch (the
+      // embedded database never analyses on its own; PostgreSQL would, but only after a while).
+      await db.execute(sql`analyze wave_deliveries`);
       await audit(actor, 'wave.approved', approved, {
         audience: items.length,
         projectedFinishAt: projection.finishAt?.toISOString() ?? null,

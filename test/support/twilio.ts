@@ -181,6 +181,9 @@ export async function startTwilioServer(
       res.end(String(error));
     });
   });
+  // Idle kept-alive connections stay open a minute, as API front ends do; Node's default (5 s) races
+  // the SDK's reuse of an idle connection under load and resets it.
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
