@@ -19,6 +19,7 @@ import { createLogger } from '../../infra/logger.ts';
 import { privateTestDatabase } from '../../test/support/db.ts';
 import { startSmtpServer, type TestSmtpServer } from '../../test/support/smtp.ts';
 import { startTwilioServer, type TestTwilioServer } from '../../test/support/twilio.ts';
+import { zonesNow } from '../../test/support/waves.ts';
 import { createEmailChannel } from '../channels/email.ts';
 import { createSmsChannel } from '../channels/sms.ts';
 import { createDeliveryTokens, deliveryIdFromMessageId } from '../delivery-tokens.ts';
@@ -167,29 +168,6 @@ async function patient(cohortId: string, overrides: Partial<typeof patients.$inf
     })
     .returning();
   return row!;
-}
-
-/** A zone where it is now between 10:00 and 19:00 (inside every SMS window), and one where it is night. */
-function zones() {
-  const candidates = [
-    'America/New_York',
-    'America/Los_Angeles',
-    'Pacific/Honolulu',
-    'Europe/London',
-    'Asia/Tokyo',
-    'Australia/Sydney',
-    'Asia/Kolkata',
-    'America/Sao_Paulo',
-  ];
-  const hour = (zone: string) =>
-    Number(
-      new Intl.DateTimeFormat('en-US', { timeZone: zone, hour: 'numeric', hourCycle: 'h23' }).format(
-        new Date(),
-      ),
-    );
-  const day = candidates.find((zone) => hour(zone) >= 10 && hour(zone) < 19)!;
-  const night = candidates.find((zone) => hour(zone) >= 0 && hour(zone) < 6)!;
-  return { day, night };
 }
 
 async function approvedWave(input: {
@@ -376,7 +354,7 @@ describe('sending', () => {
   });
 
   it('texts only inside the recipient’s daytime window and holds the rest until morning', async () => {
-    const { day, night } = zones();
+    const { day, night } = zonesNow();
     const c = await cohort();
     const awake = await patient(c.id, { timeZone: day });
     const asleep = await patient(c.id, { timeZone: night });
@@ -394,7 +372,7 @@ describe('sending', () => {
   });
 
   it('retries what the provider could not take now, and stops at what it refuses', async () => {
-    const { day } = zones();
+    const { day } = zonesNow();
     const c = await cohort();
     await patient(c.id, { timeZone: day });
     await patient(c.id, { timeZone: day });
@@ -450,7 +428,7 @@ describe('sending', () => {
   });
 
   it('keeps the shared pace across two workers', async () => {
-    const { day } = zones();
+    const { day } = zonesNow();
     const c = await cohort();
     for (let i = 0; i < 24; i++) await patient(c.id, { timeZone: day });
     const { wave } = await approvedWave({ cohortId: c.id, channels: ['sms'] });
@@ -521,7 +499,7 @@ describe('workers that die', () => {
   });
 
   it('between send and record with the outbox: the outbox row tells what was sent and what was not', async () => {
-    const { day } = zones();
+    const { day } = zonesNow();
     const c = await cohort();
     for (let i = 0; i < 3; i++) await patient(c.id, { timeZone: day });
     const { wave } = await approvedWave({ cohortId: c.id, channels: ['email', 'sms'] });

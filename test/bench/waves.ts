@@ -15,9 +15,9 @@ import { createEmailChannel } from '../../messaging/channels/email.ts';
 import { createSmsChannel } from '../../messaging/channels/sms.ts';
 import { createDeliveryTokens } from '../../messaging/delivery-tokens.ts';
 import { createDispatcher } from '../../messaging/waves/dispatch.ts';
-import { isWithinSmsWindow } from '../../messaging/waves/quiet-hours.ts';
 import { startWaveRunner } from '../../messaging/waves/runner.ts';
 import { createWaves } from '../../messaging/waves/waves.ts';
+import { zonesNow } from '../support/waves.ts';
 
 const logger = createLogger({ level: 'warn' });
 const publicUrl = 'https://portal.harbor.example';
@@ -145,33 +145,14 @@ async function ledgerStates(db: DatabaseHandle['db'], waveId: string) {
   return Object.fromEntries(rows.map((r) => [r.state, r.n]));
 }
 
-/** A zone where it is daytime now (texts may go), so the pacing is not cut by quiet hours. */
-function daytimeZone(): string {
-  const zones = [
-    'America/New_York',
-    'America/Los_Angeles',
-    'Pacific/Honolulu',
-    'Europe/London',
-    'Asia/Tokyo',
-    'Australia/Sydney',
-    'Asia/Kolkata',
-  ];
-  const now = Date.now();
-  return (
-    zones.find(
-      (zone) =>
-        isWithinSmsWindow(new Date(now), { timeZone: zone, phone: null }) &&
-        isWithinSmsWindow(new Date(now + 30 * 60_000), { timeZone: zone, phone: null }),
-    ) ?? 'America/New_York'
-  );
-}
-
 export async function benchWaves(
-  options: { emails?: number; texts?: number; smsRate?: number } = {},
+  options: { emails?: number; texts?: number; smsRate?: number; batch?: number; lanes?: number } = {},
 ): Promise<string[]> {
   const emails = options.emails ?? 100_000;
   const texts = options.texts ?? 100_000;
   const smsRate = options.smsRate ?? 1_000;
+  const batch = options.batch ?? 100;
+  const lanes = options.lanes ?? 4;
   const lines: string[] = [];
   const kind = process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite (in process)';
 
@@ -233,7 +214,7 @@ export async function benchWaves(
       publicUrl,
       mailFrom: from,
       unsubscribeAddress: 'unsubscribe@harbor.example',
-      settings: { rates: { email: 1e6, sms: 1 }, concurrency: 100, claimStaleMs: 120_000, maxAttempts: 5 },
+      settings: { rates: { email: 1e6, sms: 1 }, concurrency: batch, claimStaleMs: 120_000, maxAttempts: 5 },
       logger,
     });
     // The workers are up (pg-boss started, loops idle) before the wave is approved, as in production.
@@ -248,7 +229,7 @@ export async function benchWaves(
       }),
       breaker: { windowMs: 15 * 60_000, signInFailureRate: 0.5, optOutRate: 0.02, minSample: 50 },
       logger,
-      lanes: { email: 4, sms: 0 },
+      lanes: { email: lanes, sms: 0 },
     });
     const { waveId, approveMs } = await approveWave(database.db, cohortId, 'email', 1);
     const waveStarted = performance.now();
@@ -286,7 +267,7 @@ export async function benchWaves(
     );
     lines.push('');
     lines.push(
-      'Both sides send the same filled template (the wave renders it once per language and fills it per patient) through nodemailer pooled SMTP with its default 5 connections; the wave adds the ledger claims, the shared pacing row, the records and the `notified` state, with 4 dispatch loops of 100.',
+      `Both sides send the same filled template (the wave renders it once per language and fills it per patient) through nodemailer pooled SMTP with its default 5 connections; the wave adds the ledger claims, the shared pacing row, the records and the \`notified\` state, with ${lanes} dispatch loops claiming ${batch} at a time (\`WAVE_WORKER_CONCURRENCY\`).`,
     );
     lines.push('');
   } finally {
@@ -302,7 +283,8 @@ export async function benchWaves(
   const twilio = twilioChild.ready;
   const smsDb = await openDatabase();
   try {
-    const zone = daytimeZone();
+    // A zone where it is daytime now (texts may go), so the pacing is not cut by quiet hours.
+    const zone = zonesNow().day;
     const cohortId = await seedCohort(smsDb.db, texts, zone);
     const { waveId } = await approveWave(smsDb.db, cohortId, 'sms', smsRate);
     const sms = createSmsChannel({

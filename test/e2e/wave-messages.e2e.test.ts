@@ -1,14 +1,14 @@
 // A wave message's two links in Chromium, as a patient follows them: the sign-in link lands on the
 // sign-in page in the patient's language and the page itself reports the visit; the unsubscribe page
 // passes axe (WCAG 2.1 AA) in English and Spanish and stops transition emails with one button.
-import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cohorts, patients, suppressions, waveDeliveries, waves } from '../../db/schema/index.ts';
+import { suppressions, waveDeliveries } from '../../db/schema/index.ts';
 import { closeOffThreadPool } from '../../identity/credentials/offthread.ts';
 import { createDeliveryTokens } from '../../messaging/delivery-tokens.ts';
 import { startTestApp, testSecrets, type TestApp } from '../support/app.ts';
+import { insertDelivery } from '../support/waves.ts';
 import { accessibilityViolations, hydrated, launchChromium, screenshot } from '../support/browser.ts';
 
 let app: TestApp;
@@ -25,48 +25,8 @@ afterAll(async () => {
   await closeOffThreadPool();
 });
 
-async function delivery(locale: 'en' | 'es') {
-  const db = app.database.db;
-  const id = randomBytes(4).toString('hex');
-  const [cohort] = await db
-    .insert(cohorts)
-    .values({ name: `e2e-waves-${id}` })
-    .returning();
-  const [patient] = await db
-    .insert(patients)
-    .values({
-      legacyId: `E2E-W-${id}`,
-      email: `lucia.${id}@example.org`,
-      emailNormalized: `lucia.${id}@example.org`,
-      givenName: 'Lucía',
-      locale,
-      cohortId: cohort!.id,
-      emailOptIn: true,
-    })
-    .returning();
-  const [wave] = await db
-    .insert(waves)
-    .values({
-      cohortId: cohort!.id,
-      name: 'Announcement',
-      stage: 'announcement',
-      channels: ['email'],
-      timing: 'absolute',
-    })
-    .returning();
-  const [row] = await db
-    .insert(waveDeliveries)
-    .values({
-      waveId: wave!.id,
-      patientId: patient!.id,
-      channel: 'email',
-      sendAt: new Date(),
-      state: 'sent',
-      sentAt: new Date(),
-      locale,
-    })
-    .returning();
-  return { delivery: row!, patient: patient! };
+function delivery(locale: 'en' | 'es') {
+  return insertDelivery(app.database.db, { locale });
 }
 
 function consoleErrors(page: Page) {

@@ -1,13 +1,13 @@
 // The link inside a wave message, through the real server: following it changes nothing (mail scanners
 // follow links too) and lands on sign-in in the patient's language; the page's own POST records the visit
 // once; a forged token is only a way to the sign-in page.
-import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cohorts, patients, waveDeliveries, waves } from '../../db/schema/index.ts';
+import { waveDeliveries } from '../../db/schema/index.ts';
 import { closeOffThreadPool } from '../../identity/credentials/offthread.ts';
 import { createDeliveryTokens } from '../../messaging/delivery-tokens.ts';
 import { startTestApp, TestBrowser, testSecrets, type TestApp } from '../support/app.ts';
+import { insertDelivery } from '../support/waves.ts';
 
 let app: TestApp;
 const tokens = createDeliveryTokens(testSecrets.SESSION_SECRET);
@@ -24,42 +24,7 @@ beforeEach(async () => {
 });
 
 async function delivery(locale: 'en' | 'es') {
-  const db = app.database.db;
-  const [cohort] = await db
-    .insert(cohorts)
-    .values({ name: `links-${randomBytes(3).toString('hex')}` })
-    .returning();
-  const [patient] = await db
-    .insert(patients)
-    .values({
-      legacyId: `WL-${randomBytes(3).toString('hex')}`,
-      email: 'a@example.org',
-      locale,
-      cohortId: cohort!.id,
-    })
-    .returning();
-  const [wave] = await db
-    .insert(waves)
-    .values({
-      cohortId: cohort!.id,
-      name: 'Announcement',
-      stage: 'announcement',
-      channels: ['email'],
-      timing: 'absolute',
-    })
-    .returning();
-  const [row] = await db
-    .insert(waveDeliveries)
-    .values({
-      waveId: wave!.id,
-      patientId: patient!.id,
-      channel: 'email',
-      sendAt: new Date(),
-      state: 'sent',
-      locale,
-    })
-    .returning();
-  return row!;
+  return (await insertDelivery(app.database.db, { locale })).delivery;
 }
 
 async function openedAt(id: number) {
