@@ -165,8 +165,8 @@ if (!only || only === 'waves') {
   const count = Number(process.env.BENCH_WAVE_MESSAGES ?? 100_000);
   const texts = Number(process.env.BENCH_WAVE_TEXTS ?? count);
   const smsRate = Number(process.env.BENCH_SMS_SEGMENTS_PER_SECOND ?? 1_000);
-  const batch = Number(process.env.BENCH_WAVE_BATCH ?? 100);
-  const lanes = Number(process.env.BENCH_WAVE_LANES ?? 4);
+  const batch = Number(process.env.BENCH_WAVE_BATCH ?? 250);
+  const lanes = Number(process.env.BENCH_WAVE_LANES ?? 3);
   for (const line of await benchWaves({ emails: count, texts, smsRate, batch, lanes })) report(line);
 }
 

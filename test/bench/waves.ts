@@ -151,8 +151,8 @@ export async function benchWaves(
   const emails = options.emails ?? 100_000;
   const texts = options.texts ?? 100_000;
   const smsRate = options.smsRate ?? 1_000;
-  const batch = options.batch ?? 100;
-  const lanes = options.lanes ?? 4;
+  const batch = options.batch ?? 250;
+  const lanes = options.lanes ?? 3;
   const lines: string[] = [];
   const kind = process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite (in process)';
 
