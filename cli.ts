@@ -172,9 +172,10 @@ export function buildCli(): Command {
           }
           const stop = (signal: string) => {
             logger.info({ signal }, 'shutting down');
-            void Promise.all([running.close(), standin?.close(), waveWorkers?.stop()]).then(() =>
-              process.exit(0),
-            );
+            // Workers finish their batch and the tallies are written while the database is still open.
+            void Promise.all([waveWorkers?.stop(), services.signInTally.stop()])
+              .then(() => Promise.all([running.close(), standin?.close()]))
+              .then(() => process.exit(0));
           };
           process.on('SIGTERM', () => stop('SIGTERM'));
           process.on('SIGINT', () => stop('SIGINT'));
