@@ -30,6 +30,18 @@ export const heading: CSSProperties = {
   margin: '0 0 16px',
 };
 
+/** The one call to action of a message (a sign-in, a reply to read); its color comes from the brand. */
+export const primaryButton: CSSProperties = {
+  color: '#ffffff',
+  fontSize: '20px',
+  fontWeight: 700,
+  lineHeight: '24px',
+  borderRadius: '8px',
+  padding: '16px 40px',
+  textDecoration: 'none',
+  display: 'inline-block',
+};
+
 const footerText: CSSProperties = {
   color: mutedColor,
   fontSize: '14px',

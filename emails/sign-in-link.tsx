@@ -8,6 +8,7 @@ import {
   heading,
   mutedColor,
   paragraph,
+  primaryButton,
   textColor,
   type EmailLocale,
 } from './layout.tsx';
@@ -79,20 +80,7 @@ export function SignInLinkEmail(props: SignInLinkEmailProps) {
       <Text style={paragraph}>{t.greeting(props.givenName?.trim() || null)}</Text>
       <Text style={paragraph}>{t.intro}</Text>
       <Section style={{ margin: '8px 0 24px' }}>
-        <Button
-          href={props.link}
-          style={{
-            backgroundColor: brand.primaryColor,
-            color: '#ffffff',
-            fontSize: '20px',
-            fontWeight: 700,
-            lineHeight: '24px',
-            borderRadius: '8px',
-            padding: '16px 40px',
-            textDecoration: 'none',
-            display: 'inline-block',
-          }}
-        >
+        <Button href={props.link} style={{ ...primaryButton, backgroundColor: brand.primaryColor }}>
           {t.button}
         </Button>
       </Section>

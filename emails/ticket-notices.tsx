@@ -2,9 +2,9 @@
 // its reference and a link to read it in the portal, where the patient has signed in.
 import { Button, Heading, Section, Text } from '@react-email/components';
 import type { Brand } from './brand.ts';
-import { EmailLayout, heading, paragraph, type EmailLocale } from './layout.tsx';
+import { EmailLayout, heading, paragraph, primaryButton, type EmailLocale } from './layout.tsx';
 import { renderEmail, type RenderedEmail } from './render.ts';
-import { portalHost, ReallyFromUs, signInButton } from './transition.tsx';
+import { portalHost, ReallyFromUs } from './transition.tsx';
 
 export interface TicketNoticeProps {
   brand: Brand;
@@ -83,7 +83,7 @@ function TicketNoticeEmail(props: TicketNoticeProps & { kind: NoticeKind }) {
       <Section style={{ margin: '8px 0 24px' }}>
         <Button
           href={ticketHelpLink(props.portalUrl)}
-          style={{ ...signInButton, backgroundColor: brand.primaryColor }}
+          style={{ ...primaryButton, backgroundColor: brand.primaryColor }}
         >
           {t.button}
         </Button>

@@ -12,6 +12,7 @@ import {
   telHref,
   textColor,
   type EmailLocale,
+  primaryButton,
 } from './layout.tsx';
 import { renderEmail, type RenderedEmail } from './render.ts';
 
@@ -298,17 +299,6 @@ const listItem: CSSProperties = { margin: '0 0 8px' };
 
 const small: CSSProperties = { ...paragraph, fontSize: '15px', lineHeight: '22px', color: mutedColor };
 
-export const signInButton: CSSProperties = {
-  color: '#ffffff',
-  fontSize: '20px',
-  fontWeight: 700,
-  lineHeight: '24px',
-  borderRadius: '8px',
-  padding: '16px 40px',
-  textDecoration: 'none',
-  display: 'inline-block',
-};
-
 /** "How to know this message is really from us": what we never ask, the address, the known number. */
 export function ReallyFromUs(props: { brand: Brand; locale: EmailLocale; host: string }) {
   const t = reallyFromUsCopy[props.locale];
@@ -384,7 +374,7 @@ function TransitionEmailView(
       </ol>
       <Text style={paragraph}>{t.cta(after, date)}</Text>
       <Section style={{ margin: '8px 0 24px' }}>
-        <Button href={props.link} style={{ ...signInButton, backgroundColor: brand.primaryColor }}>
+        <Button href={props.link} style={{ ...primaryButton, backgroundColor: brand.primaryColor }}>
           {t.button}
         </Button>
       </Section>
