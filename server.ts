@@ -35,6 +35,8 @@ import { createWaves } from './messaging/waves/waves.ts';
 import { createWaveLinks } from './messaging/waves/attribution.ts';
 import { transitionSmsSegments } from './messaging/waves/sms-segments.ts';
 import { createMessageWebhooks } from './messaging/webhooks.ts';
+import { parseBusinessHours } from './messaging/support/business-hours.ts';
+import { createSupport } from './messaging/support/support.ts';
 import { createUrlRouter } from './identity/url-rules/router.ts';
 import { createStaffService } from './identity/staff/staff-service.ts';
 import type { Config } from './infra/env.ts';
@@ -134,6 +136,25 @@ export function wireServices(
       if (event.endsWith('_redeemed')) signInTally.add('success');
     },
   });
+  const businessHours = parseBusinessHours(
+    config.support.hours,
+    config.support.timeZone,
+    config.support.holidays,
+  );
+  if ('error' in businessHours) throw new Error(`SUPPORT_HOURS: ${businessHours.error}`);
+  const support = createSupport({
+    db: database.db,
+    cipher,
+    email: messaging.email,
+    sms: messaging.sms,
+    brand: config.brand,
+    publicUrl: config.publicUrl,
+    secret: config.secrets.SESSION_SECRET,
+    replyAddress: config.support.replyAddress,
+    businessHours,
+    logger,
+    now: options.now,
+  });
   const { legacyBridge } = config;
   const urlRouter = createUrlRouter({
     db: database.db,
@@ -163,7 +184,9 @@ export function wireServices(
       config,
       logger,
       now: options.now,
+      supportText: (input) => support.receiveText(input),
     }),
+    support,
     signInLinks,
     waves,
     waveWake,
@@ -220,6 +243,7 @@ export async function startWaveWorkers(core: CoreServices): Promise<WaveRunner> 
     waves: core.waves,
     breaker: config.waves.breaker,
     logger,
+    alsoEveryMinute: [() => core.support.upkeep()],
   });
   core.waveWake.wake = () => runner.wake();
   return runner;

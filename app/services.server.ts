@@ -21,6 +21,7 @@ import type { UrlRouter } from '../identity/url-rules/router.ts';
 import type { Waves } from '../messaging/waves/waves.ts';
 import type { WaveLinks } from '../messaging/waves/attribution.ts';
 import type { SignInTally } from '../messaging/waves/sign-in-tally.ts';
+import type { Support } from '../messaging/support/support.ts';
 
 /** Everything but the OIDC provider: what one-shot commands need. */
 export type CoreServices = Omit<AppServices, 'oidc'>;
@@ -42,6 +43,8 @@ export interface AppServices {
   /** Texts, status callbacks and email events coming back, and unsubscribe links. */
   messageWebhooks: MessageWebhooks;
   signInLinks: SignInLinks;
+  /** Support requests: intake (help page, texts, email replies), notices, patients' view, SLA upkeep. */
+  support: Support;
   /** Transition message waves: drafts, approval, the ledger, reports. */
   waves: Waves;
   /** Wakes this process's wave workers (when it runs them) after an approval or a resume. */

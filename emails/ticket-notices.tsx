@@ -15,9 +15,17 @@ export interface TicketNoticeProps {
   reference: string;
   /** The portal's public URL, to show a logo given as a site path. */
   assetBaseUrl?: string | undefined;
+  /**
+   * Where the button goes instead of the help page: the private link to one request, for someone who
+   * wrote without signing in (it reaches only the address they gave).
+   */
+  link?: string | undefined;
 }
 
-export type TicketNoticeSmsInput = Pick<TicketNoticeProps, 'brand' | 'locale' | 'portalUrl' | 'reference'>;
+export type TicketNoticeSmsInput = Pick<
+  TicketNoticeProps,
+  'brand' | 'locale' | 'portalUrl' | 'reference' | 'link'
+>;
 
 /** Where a patient reads their requests and our replies. */
 export function ticketHelpLink(portalUrl: string): string {
@@ -82,7 +90,7 @@ function TicketNoticeEmail(props: TicketNoticeProps & { kind: NoticeKind }) {
       <Text style={paragraph}>{t.next}</Text>
       <Section style={{ margin: '8px 0 24px' }}>
         <Button
-          href={ticketHelpLink(props.portalUrl)}
+          href={props.link ?? ticketHelpLink(props.portalUrl)}
           style={{ ...primaryButton, backgroundColor: brand.primaryColor }}
         >
           {t.button}
@@ -115,6 +123,61 @@ export function renderTicketReplyEmail(props: TicketNoticeProps): Promise<Render
   );
 }
 
+const safetyCopy = {
+  en: {
+    subject: 'If you need help right now',
+    reference: (ref: string) =>
+      `Your request number is ${ref}. A person on our care team will read your message.`,
+    button: 'See your requests',
+  },
+  es: {
+    subject: 'Si necesita ayuda ahora mismo',
+    reference: (ref: string) =>
+      `El número de su solicitud es ${ref}. Una persona de nuestro equipo de atención leerá su mensaje.`,
+    button: 'Ver sus solicitudes',
+  },
+} as const;
+
+export interface SafetyAnswerProps extends TicketNoticeProps {
+  /** What to do right now (911, 988), from the safety screen, in the patient's language. */
+  guidance: string;
+}
+
+/**
+ * The answer to an email whose words suggest an emergency or self-harm: it goes out at once, at any
+ * hour, before anyone reads the message. It repeats none of what the patient wrote.
+ */
+export function SafetyAnswerEmail(props: SafetyAnswerProps) {
+  const { brand, locale } = props;
+  const t = safetyCopy[locale];
+  return (
+    <EmailLayout brand={brand} locale={locale} preview={t.subject} assetBaseUrl={props.assetBaseUrl}>
+      <Heading as="h1" style={heading}>
+        {t.subject}
+      </Heading>
+      {props.guidance.split(/\n+/).map((line) => (
+        <Text key={line} style={paragraph}>
+          {line}
+        </Text>
+      ))}
+      <Text style={paragraph}>{t.reference(displayReference(props.reference))}</Text>
+      <Section style={{ margin: '8px 0 24px' }}>
+        <Button
+          href={props.link ?? ticketHelpLink(props.portalUrl)}
+          style={{ ...primaryButton, backgroundColor: brand.primaryColor }}
+        >
+          {t.button}
+        </Button>
+      </Section>
+      <ReallyFromUs brand={brand} locale={locale} host={portalHost(props.portalUrl)} />
+    </EmailLayout>
+  );
+}
+
+export function renderSafetyAnswerEmail(props: SafetyAnswerProps): Promise<RenderedEmail> {
+  return renderEmail(safetyCopy[props.locale].subject, <SafetyAnswerEmail {...props} />);
+}
+
 // GSM-7 on purpose, like the other texts: the Spanish avoids á, í, ó and ú.
 const sms = {
   en: {
@@ -135,7 +198,7 @@ export function ticketReceivedSms(input: TicketNoticeSmsInput): string {
   return sms[input.locale].received(
     input.brand.name,
     displayReference(input.reference),
-    ticketHelpLink(input.portalUrl),
+    input.link ?? ticketHelpLink(input.portalUrl),
   );
 }
 
@@ -143,6 +206,6 @@ export function ticketReplySms(input: TicketNoticeSmsInput): string {
   return sms[input.locale].reply(
     input.brand.name,
     displayReference(input.reference),
-    ticketHelpLink(input.portalUrl),
+    input.link ?? ticketHelpLink(input.portalUrl),
   );
 }

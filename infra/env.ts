@@ -12,6 +12,14 @@ const positiveInt = z.coerce
 const positiveNumber = z.coerce
   .number({ invalid_type_error: 'must be a number' })
   .positive('must be above 0');
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a color like #0b5cad');
 const key32 = z
   .string()
@@ -128,6 +136,29 @@ const envSchema = z.object({
   WAVE_BREAKER_SIGN_IN_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0.5),
   WAVE_BREAKER_OPT_OUT_RATE: z.coerce.number().min(0).max(1).default(0.02),
   WAVE_BREAKER_MIN_SAMPLE: positiveInt.default(50),
+  // The support desk: its business hours (SLA clocks of non-clinical tickets run only inside them),
+  // the address patients reply to (a signed token is added to its local part), and mail-in's listener.
+  SUPPORT_TIME_ZONE: z
+    .string()
+    .refine(isTimeZone, 'must be an IANA time zone such as America/New_York')
+    .default('America/New_York'),
+  SUPPORT_HOURS: z
+    .string()
+    .regex(
+      /^[A-Za-z]{3}(?:-[A-Za-z]{3}|(?:,[A-Za-z]{3})*) \d{1,2}:\d{2}-\d{1,2}:\d{2}$/,
+      'must look like Mon-Fri 08:00-18:00',
+    )
+    .default('Mon-Fri 08:00-18:00'),
+  SUPPORT_HOLIDAYS: z
+    .string()
+    .regex(/^(\d{4}-\d{2}-\d{2})(,\s*\d{4}-\d{2}-\d{2})*$/, 'must be dates such as 2026-12-25,2027-01-01')
+    .optional(),
+  SUPPORT_REPLY_ADDRESS: z.string().email().optional(),
+  SUPPORT_AGENT_CAPACITY: positiveInt.default(8),
+  MAIL_IN_HOST: z.string().min(1).default('127.0.0.1'),
+  MAIL_IN_PORT: z.coerce.number().int().min(0).max(65_535).default(2525),
+  MAIL_IN_TLS_KEY: z.string().min(1).optional(),
+  MAIL_IN_TLS_CERT: z.string().min(1).optional(),
   SIGN_IN_LINK_MINUTES: positiveInt.default(15),
   SIGN_IN_LINK_REQUESTS_PER_IDENTIFIER: positiveInt.default(5),
   SIGN_IN_LINK_REQUESTS_PER_ADDRESS: positiveInt.default(30),
@@ -267,6 +298,16 @@ export interface Config {
     claimStaleMs: number;
     maxAttempts: number;
     breaker: { windowMs: number; signInFailureRate: number; optOutRate: number; minSample: number };
+  };
+  support: {
+    timeZone: string;
+    /** 'Mon-Fri 08:00-18:00' (parsed where the SLA calendar is built). */
+    hours: string;
+    holidays: string[];
+    /** Replies come back to this address with a signed token after a '+' in its local part. */
+    replyAddress: string;
+    agentCapacity: number;
+    mailIn: { host: string; port: number; tls: { key: string; cert: string } | undefined };
   };
   signInLinks: {
     ttlMs: number;
@@ -439,6 +480,21 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         signInFailureRate: e.WAVE_BREAKER_SIGN_IN_FAILURE_RATE,
         optOutRate: e.WAVE_BREAKER_OPT_OUT_RATE,
         minSample: e.WAVE_BREAKER_MIN_SAMPLE,
+      },
+    },
+    support: {
+      timeZone: e.SUPPORT_TIME_ZONE,
+      hours: e.SUPPORT_HOURS,
+      holidays: e.SUPPORT_HOLIDAYS ? e.SUPPORT_HOLIDAYS.split(',').map((d) => d.trim()) : [],
+      replyAddress: e.SUPPORT_REPLY_ADDRESS ?? `support@${new URL(publicUrl).hostname}`,
+      agentCapacity: e.SUPPORT_AGENT_CAPACITY,
+      mailIn: {
+        host: e.MAIL_IN_HOST,
+        port: e.MAIL_IN_PORT,
+        tls:
+          e.MAIL_IN_TLS_KEY && e.MAIL_IN_TLS_CERT
+            ? { key: readPem(e.MAIL_IN_TLS_KEY), cert: readPem(e.MAIL_IN_TLS_CERT) }
+            : undefined,
       },
     },
     signInLinks: {

@@ -71,6 +71,19 @@ export interface MessageWebhooksDeps {
   config: Pick<Config, 'publicUrl' | 'brand' | 'messaging' | 'email'>;
   logger: Logger;
   now?: (() => Date) | undefined;
+  /**
+   * Takes a text that is not a keyword into the support desk; returns what to text back at once
+   * (the safety guidance, the request's reference, or nothing when it joined an open request).
+   */
+  supportText?:
+    | ((input: {
+        inboundMessageId: string;
+        from: string;
+        body: string;
+        patientId: string | null;
+        locale: MessageLocale;
+      }) => Promise<string>)
+    | undefined;
 }
 
 // The Twilio SDK takes a third of a second to load: only the first webhook pays for it (a failed load
@@ -228,9 +241,9 @@ export function createMessageWebhooks(deps: MessageWebhooksDeps): MessageWebhook
       const keyword = parseSmsKeyword(body);
       const handledAs = keyword?.keyword ?? 'support';
       const at = now();
-      const { holders, fresh } = await db.transaction(async (tx) => {
+      const { holders, fresh, inboundId } = await db.transaction(async (tx) => {
         const holders = await tx
-          .select({ id: patients.id, locale: patients.locale })
+          .select({ id: patients.id, locale: patients.locale, phoneVerified: patients.phoneVerified })
           .from(patients)
           .where(eq(patients.phone, from));
         // A retried webhook (same MessageSid) is kept once, and its keyword applied once.
@@ -249,12 +262,27 @@ export function createMessageWebhooks(deps: MessageWebhooksDeps): MessageWebhook
           .returning({ id: inboundMessages.id });
         if (inserted.length > 0 && (handledAs === 'stop' || handledAs === 'start'))
           await applySmsKeyword(tx, { from, keyword: handledAs, now: at });
-        return { holders, fresh: inserted.length > 0 };
+        return { holders, fresh: inserted.length > 0, inboundId: inserted[0]?.id ?? null };
       });
       log.info({ messageSid, handledAs, patients: holders.length, retried: !fresh }, 'inbound text');
 
       const locales = new Set(holders.map((h) => h.locale));
       const locale: MessageLocale = keyword?.language ?? (locales.size === 1 ? [...locales][0]! : 'en');
+      if (handledAs === 'support' && deps.supportText) {
+        // A retried webhook was already taken: Twilio already has our answer, send none twice.
+        if (!fresh || !inboundId) return { status: 200, twiml: EMPTY_TWIML };
+        // The number is the patient's only when it is verified on exactly one account.
+        const verified = holders.length === 1 && holders[0]!.phoneVerified ? holders[0]!.id : null;
+        const answer = await deps.supportText({
+          inboundMessageId: inboundId,
+          from,
+          body,
+          patientId: verified,
+          locale,
+        });
+        await db.update(inboundMessages).set({ takenAt: now() }).where(eq(inboundMessages.id, inboundId));
+        return { status: 200, twiml: answer ? twimlMessage(answer) : EMPTY_TWIML };
+      }
       if (handledAs === 'support' || handledAs === 'help')
         return { status: 200, twiml: twimlMessage(texts[handledAs][locale]) };
       // Twilio blocks or unblocks the number and answers its own words; ours get our answer.

@@ -18,6 +18,16 @@ export const roles = {
   manageUrlRules: ['admin'],
   /** See, write, approve (someone else's), pause, resume and cancel transition message waves. */
   manageWaves: ['admin', 'marketing'],
+  /** Ticket queues and tickets, replies, notes, macros. Marketing never sees tickets. */
+  workTickets: ['admin', 'support', 'clinical'],
+  /** Read the words of clinical tickets (refills, the safety screen's hits); masked for the others. */
+  readClinicalTickets: ['admin', 'clinical'],
+  /** Close or solve a ticket the safety screen flagged. */
+  closeSafetyTickets: ['clinical'],
+  /** Edit and dry-run routing rules; set agents' queues and capacity. */
+  manageSupport: ['admin'],
+  /** Supervisors: who viewed which ticket, escalations. */
+  reviewTicketViews: ['admin'],
 } as const satisfies Record<string, readonly StaffRole[]>;
 
 export function may(role: StaffRole, list: readonly StaffRole[]): boolean {

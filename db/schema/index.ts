@@ -9,3 +9,4 @@ export * from './sign-in-links.ts';
 export * from './routing.ts';
 export * from './waves.ts';
 export * from './inbound.ts';
+export * from './support.ts';

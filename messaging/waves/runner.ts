@@ -22,6 +22,8 @@ export interface WaveRunnerDeps {
   lanes?: Partial<Record<WaveChannel, number>>;
   /** Longest wait between looks at the ledger when nothing is due (default 1 s). */
   idleMs?: number;
+  /** More work for the minute upkeep, run once across every process (errors are logged, not thrown). */
+  alsoEveryMinute?: readonly (() => Promise<unknown>)[];
 }
 
 export interface WaveRunner {
@@ -95,6 +97,14 @@ export async function startWaveRunner(deps: WaveRunnerDeps): Promise<WaveRunner>
       log.warn({ tripped: reading.tripped, waves: paused.length }, 'circuit breaker paused waves');
     const done = await dispatcher.finishWaves();
     if (done.length) log.info({ waves: done.length }, 'waves finished');
+    // Other minute work that must run once across every process (the support desk's SLA clocks).
+    for (const task of deps.alsoEveryMinute ?? []) {
+      try {
+        await task();
+      } catch (error) {
+        log.error({ err: error }, 'minute upkeep task failed');
+      }
+    }
   }
 
   const boss = new PgBoss(

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { createDb, type DatabaseHandle } from '../../db/client.ts';
+import { queryRows } from '../../db/pg-array.ts';
 
 export interface TestDatabase extends DatabaseHandle {
   /** postgres:// URL of this clone, when running on PostgreSQL (for child processes). */
@@ -35,7 +36,14 @@ const tables = [
   'sign_in_tallies',
   'channel_pacing',
   'inbound_messages',
+  'ticket_messages',
+  'tickets',
+  'support_agents',
 ];
+
+// Tables the migrations seed (the support desk's starting queues, rules and policies): a reset puts
+// back exactly what the golden image had, so a test that edits a rule does not leak into the next.
+const seededTables = ['routing_rules', 'sla_policies', 'support_queues'];
 
 export async function openTestDatabase(): Promise<TestDatabase> {
   const goldenPg = inject('goldenPostgres');
@@ -63,6 +71,14 @@ export async function openTestDatabase(): Promise<TestDatabase> {
     const image = new Blob([readFileSync(inject('goldenPglite'))]);
     handle = await createDb({ dataDir: 'memory://', loadDataDir: image });
   }
+  const seeds = new Map<string, string>();
+  for (const table of seededTables) {
+    const [row] = await queryRows<{ rows: string | null }>(
+      handle.db,
+      sql.raw(`SELECT json_agg(t)::text AS rows FROM ${table} t`),
+    );
+    seeds.set(table, row?.rows ?? '[]');
+  }
   return {
     ...handle,
     url,
@@ -70,7 +86,11 @@ export async function openTestDatabase(): Promise<TestDatabase> {
       // The audit log refuses TRUNCATE by trigger; a test resets it as a superuser bypassing triggers.
       await handle.db.transaction(async (tx) => {
         await tx.execute(sql.raw(`SET LOCAL session_replication_role = replica`));
-        await tx.execute(sql.raw(`TRUNCATE ${tables.join(', ')} CASCADE`));
+        await tx.execute(sql.raw(`TRUNCATE ${[...tables, ...seededTables].join(', ')} CASCADE`));
+        for (const table of [...seededTables].reverse())
+          await tx.execute(
+            sql`INSERT INTO ${sql.identifier(table)} SELECT * FROM json_populate_recordset(null::${sql.identifier(table)}, ${seeds.get(table)!}::json)`,
+          );
       });
     },
     async close() {
