@@ -4,6 +4,8 @@ import { roles } from './staff-roles.ts';
 /** The staff console's pages. The navigation lists only those that exist and the viewer may open. */
 export const staffPages = [
   { to: '/staff', label: 'Overview', roles: ['admin', 'support', 'clinical', 'marketing'] },
+  { to: '/staff/tickets', label: 'Tickets', roles: roles.workTickets },
+  { to: '/staff/support', label: 'Support rules and reports', roles: roles.manageSupport },
   { to: '/staff/cohorts', label: 'Cohorts', roles: roles.viewCohorts },
   { to: '/staff/waves', label: 'Waves', roles: roles.manageWaves },
   { to: '/staff/imports', label: 'Imports', roles: ['admin', 'support', 'marketing'] },
