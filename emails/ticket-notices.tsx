@@ -185,14 +185,28 @@ const sms = {
       `${b}: we received your request ${ref}. We'll let you know when we reply. See your requests: ${link}`,
     reply: (b: string, ref: string, link: string) =>
       `${b}: you have a new reply to request ${ref}. For your privacy, read it in the portal: ${link}`,
+    // The answer to a text: someone who texts may be in trouble, so the crisis lines come every time.
+    texted: (b: string, ref: string, link: string) =>
+      `${b}: we got your message (request ${ref}). A person will answer you in the portal: ${link}. If this is an emergency, call 911. For a mental-health crisis call or text 988.`,
   },
   es: {
     received: (b: string, ref: string, link: string) =>
       `${b}: recibimos su solicitud ${ref}. Le avisaremos cuando le respondamos. Vea sus solicitudes: ${link}`,
     reply: (b: string, ref: string, link: string) =>
       `${b}: tiene una respuesta nueva a su solicitud ${ref}. Por su privacidad, lea la respuesta en el portal: ${link}`,
+    texted: (b: string, ref: string, link: string) =>
+      `${b}: recibimos su mensaje (solicitud ${ref}). Una persona le va a contestar en el portal: ${link}. Si es una emergencia, llame al 911. En una crisis de salud mental, llame o mande un texto al 988.`,
   },
 } as const;
+
+/** The answer to a text that opened a request: its reference, where the answer will be, the crisis lines. */
+export function ticketTextedSms(input: TicketNoticeSmsInput): string {
+  return sms[input.locale].texted(
+    input.brand.name,
+    displayReference(input.reference),
+    input.link ?? ticketHelpLink(input.portalUrl),
+  );
+}
 
 export function ticketReceivedSms(input: TicketNoticeSmsInput): string {
   return sms[input.locale].received(

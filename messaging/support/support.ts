@@ -22,6 +22,7 @@ import {
   renderTicketReplyEmail,
   ticketReceivedSms,
   ticketReplySms,
+  ticketTextedSms,
 } from '../../emails/ticket-notices.tsx';
 import type { FieldCipher } from '../../identity/encryption.ts';
 import type { Logger } from '../../infra/logger.ts';
@@ -332,7 +333,7 @@ export function createSupport(deps: SupportDeps) {
         await recordSafetyAnswer(result, answer, 'sms');
         return answer;
       }
-      return result.created ? ticketReceivedSms(input2) : '';
+      return result.created ? ticketTextedSms(input2) : '';
     },
 
     /** An email from `causeway mail-in`: threaded by a signed token, else a new ticket. */

@@ -13,6 +13,7 @@ import {
   patients,
   suppressions,
   waveDeliveries,
+  tickets,
   waves,
   type NewPatient,
 } from '../../db/schema/index.ts';
@@ -332,8 +333,12 @@ describe('texts to our number', () => {
     const reply = await replyOf(
       await twilioPost('/webhooks/twilio/inbound', inboundText(patient.phone!, body)),
     );
+    // The number is on file but not verified: the ticket is not tied to the patient, so the answer
+    // links to the request's private page rather than the sign-in-only help page.
+    const [ticket] = await app.database.db.select().from(tickets);
+    expect(ticket).toMatchObject({ channel: 'sms', patientId: null, category: 'other' });
     expect(reply).toBe(
-      `Harbor Health: recibimos su mensaje. Una persona le va a contestar en el portal: ${PUBLIC_URL}/help. Si es una emergencia, llame al 911. En una crisis de salud mental, llame o mande un texto al 988.`,
+      `Harbor Health: recibimos su mensaje (solicitud #${ticket!.number}). Una persona le va a contestar en el portal: ${app.services.support.readLink(ticket!.id)}. Si es una emergencia, llame al 911. En una crisis de salud mental, llame o mande un texto al 988.`,
     );
     const [row] = await allInbound();
     expect(row).toMatchObject({ handledAs: 'support', patientId: patient.id, fromAddress: patient.phone });
@@ -352,8 +357,9 @@ describe('texts to our number', () => {
     const english = await replyOf(
       await twilioPost('/webhooks/twilio/inbound', inboundText('+12025559877', 'hi')),
     );
+    const second = (await app.database.db.select().from(tickets)).find((t) => t.id !== ticket!.id)!;
     expect(english).toBe(
-      `Harbor Health: we got your message. A person will answer you in the portal: ${PUBLIC_URL}/help. If this is an emergency, call 911. For a mental-health crisis call or text 988.`,
+      `Harbor Health: we got your message (request #${second.number}). A person will answer you in the portal: ${app.services.support.readLink(second.id)}. If this is an emergency, call 911. For a mental-health crisis call or text 988.`,
     );
   });
 
