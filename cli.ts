@@ -33,6 +33,7 @@ import type { CoreServices } from './app/services.server.ts';
 import { addClient, listClients, removeClient } from './identity/oidc/clients.ts';
 import { ensureKeys, rotateCookieKey, rotateSigningKey } from './identity/oidc/keys.ts';
 import { ensureStandinClient, startStandin } from './standin/relying-party.ts';
+import { startMailIn, type MailIn } from './messaging/support/mail-in.ts';
 
 /** A command's failure is one line on stderr and exit code 1. */
 class CliError extends Error {}
@@ -208,6 +209,56 @@ export function buildCli(): Command {
         await services.signInTally.stop();
         await services.database.close();
         logger.info('worker stopped');
+      }),
+    );
+
+  program
+    .command('mail-in')
+    .description(
+      "Receive patients' email replies to support notices (SMTP, behind your mail server) until stopped.",
+    )
+    .addOption(
+      new Option('--port <port>', 'port to listen on (default: MAIL_IN_PORT or 2525)').argParser(portNumber),
+    )
+    .option('--host <host>', 'address to listen on (default: MAIL_IN_HOST or 127.0.0.1)')
+    .action(
+      run(async (options: { port?: number; host?: string }) => {
+        const config = loadConfig();
+        const logger = createLogger({ level: config.logLevel, name: 'causeway-mail-in' });
+        const services = await createServices(config, logger);
+        const { replyAddress, mailIn } = config.support;
+        let listener: MailIn;
+        try {
+          await services.database.ping();
+          listener = await startMailIn({
+            host: options.host ?? mailIn.host,
+            port: options.port ?? mailIn.port,
+            tls: mailIn.tls,
+            // Only replies to our own reply address: anything else is not for us (550 at RCPT TO).
+            recipientDomains: [replyAddress.slice(replyAddress.lastIndexOf('@') + 1).toLowerCase()],
+            onMessage: (email) => services.support.receiveEmail(email),
+            logger,
+          });
+        } catch (error) {
+          await services.database.close();
+          throw error;
+        }
+        // Listening for every signal (not once): a second SIGTERM during shutdown must not kill it half-way.
+        const stopped = new Promise<string>((resolve) => {
+          process.on('SIGTERM', () => resolve('SIGTERM'));
+          process.on('SIGINT', () => resolve('SIGINT'));
+        });
+        console.log(
+          `Causeway mail-in is receiving replies for ${replyAddress} on port ${listener.port}. Press Ctrl+C to stop.`,
+        );
+        const signal = await stopped;
+        logger.info({ signal }, 'mail-in shutting down');
+        // The listener finishes the messages it is taking (their tickets are written) before the database closes.
+        await listener.close();
+        await services.messaging.close();
+        await services.signInTally.stop();
+        await services.database.close();
+        logger.info('mail-in stopped');
       }),
     );
 
