@@ -2,7 +2,6 @@
 // it, move rules to change which one wins, have bad rules refused with words that say what to fix, dry-run
 // requests (a bridged patient who can't sign in; a message the safety screen takes first), review who
 // viewed which ticket, and read the desk's figures on a small fixture whose answers are known.
-import { randomUUID } from 'node:crypto';
 import { asc, eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { appendAudit } from '../../db/audit.ts';
