@@ -1,4 +1,4 @@
-// `npm run bench [-- import|signin|oidc|links|url-rules|waves] [--rows N]`: the figures issue targets are judged by, each beside a
+// `npm run bench [-- import|signin|oidc|links|url-rules|waves|support] [--rows N]`: the figures issue targets are judged by, each beside a
 // baseline measured in the same run on the same machine, written to test/bench/RESULTS.md.
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { benchPasswordless } from './passwordless.ts';
 import { benchUrlRules } from './url-rules.ts';
 import { benchCatchAll } from './url-rules-http.ts';
 import { benchSignIn } from './signin.ts';
+import { benchSupport } from './support.ts';
 import { benchWaves } from './waves.ts';
 
 const run = promisify(execFile);
@@ -168,6 +169,12 @@ if (!only || only === 'waves') {
   const batch = Number(process.env.BENCH_WAVE_BATCH ?? 250);
   const lanes = Number(process.env.BENCH_WAVE_LANES ?? 3);
   for (const line of await benchWaves({ emails: count, texts, smsRate, batch, lanes })) report(line);
+}
+if (!only || only === 'support') {
+  const url = process.env.DATABASE_URL
+    ? await freshDatabase(process.env.DATABASE_URL, 'causeway_bench_support')
+    : undefined;
+  for (const line of await benchSupport(url)) report(line);
 }
 
 const resultsFile = path.join(here, 'RESULTS.md');
