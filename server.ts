@@ -166,6 +166,7 @@ export function wireServices(
   });
   return {
     urlRouter,
+    now,
     config,
     database,
     logger,

@@ -28,6 +28,8 @@ export type CoreServices = Omit<AppServices, 'oidc'>;
 
 export interface AppServices {
   config: Config;
+  /** The clock every service was wired with (the real one, or a test's). */
+  now: () => Date;
   database: DatabaseHandle;
   logger: Logger;
   metrics: Metrics;

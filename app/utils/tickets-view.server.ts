@@ -49,6 +49,7 @@ export function deskFor(context: AppLoadContext): Desk {
       fullContact: fullContactRoles,
     },
     defaultCapacity: support.agentCapacity,
+    now: services.now,
   });
   desks.set(services, desk);
   return desk;

@@ -161,6 +161,7 @@ INSERT INTO routing_rules (position, name, conditions, actions) VALUES
 --> statement-breakpoint
 INSERT INTO sla_policies (name, category, priority, calendar, first_response_minutes, resolution_minutes, escalate_at_fraction, breach_actions) VALUES
   ('Urgent, around the clock', NULL, 'urgent', 'always', 15, 240, 0.5, '{notify_supervisor,reassign}'),
+  ('Urgent refills, around the clock', 'refill', 'urgent', 'always', 15, 240, 0.5, '{notify_supervisor,reassign}'),
   ('Refills, around the clock', 'refill', NULL, 'always', 240, 1440, 0.5, '{raise_priority,notify_supervisor,reassign}'),
   ('High priority', NULL, 'high', 'business', 120, 960, NULL, '{raise_priority,notify_supervisor}'),
   ('Everything else', NULL, NULL, 'business', 480, 2880, NULL, '{raise_priority,notify_supervisor}');

@@ -176,8 +176,8 @@ export const routingRules = pgTable(
 export const slaPolicies = pgTable('sla_policies', {
   id: uuid().primaryKey().defaultRandom(),
   name: text().notNull(),
-  // Null matches any; of the policies that match a ticket the strictest (shortest first response)
-  // applies, so an urgent refill gets the urgent clock, not the refill one.
+  // Null matches any; of the policies that match a ticket the most specific applies (category and
+  // priority, then category, then priority), the strictest among equals (sla.ts choosePolicy).
   category: ticketCategory(),
   priority: ticketPriority(),
   // Clinical policies run 24/7; the others on the support desk's business hours.

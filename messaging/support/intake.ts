@@ -357,7 +357,12 @@ export function createIntake(deps: IntakeDeps) {
       changes.status = 'open';
       changes.solvedAt = null;
       // The resolution clock stopped while we waited on the patient; it runs again from now.
-      if (ticket.slaPausedAt && ticket.resolutionDueAt && ticket.slaPolicyId) {
+      if (
+        ticket.slaPausedAt &&
+        ticket.resolutionDueAt &&
+        ticket.slaPolicyId &&
+        at.getTime() >= ticket.slaPausedAt.getTime()
+      ) {
         const policy = ref.policies.find((p) => p.id === ticket.slaPolicyId);
         if (policy) {
           const calendar = calendarFor(

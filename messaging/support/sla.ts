@@ -11,20 +11,26 @@ export interface SlaClocks {
 }
 
 /**
- * The policy for a ticket: of those whose category and priority match (null matches any), the
- * strictest, so an urgent refill gets the urgent clock and a normal one the refill clock.
+ * The policy for a ticket: of those whose category and priority match (null matches any), the most
+ * specific — category and priority, then category, then priority, then neither — and among equally
+ * specific ones the strictest. So a refill keeps the refill clock when a rule raises its priority,
+ * and a refill the safety screen made urgent gets the urgent-refill clock.
  */
 export function choosePolicy(
   policies: readonly SlaPolicy[],
   ticket: { category: TicketCategory; priority: TicketPriority },
 ): SlaPolicy | null {
+  const specificity = (p: SlaPolicy) => (p.category === null ? 0 : 2) + (p.priority === null ? 0 : 1);
   const matching = policies.filter(
     (p) =>
       (p.category === null || p.category === ticket.category) &&
       (p.priority === null || p.priority === ticket.priority),
   );
   matching.sort(
-    (a, b) => a.firstResponseMinutes - b.firstResponseMinutes || a.resolutionMinutes - b.resolutionMinutes,
+    (a, b) =>
+      specificity(b) - specificity(a) ||
+      a.firstResponseMinutes - b.firstResponseMinutes ||
+      a.resolutionMinutes - b.resolutionMinutes,
   );
   return matching[0] ?? null;
 }

@@ -34,7 +34,7 @@ import type { BusinessHours } from './business-hours.ts';
 import { createIntake, MAX_MESSAGE_LENGTH, type Contact, type IntakeResult, type Locale } from './intake.ts';
 import type { InboundEmail, MailInVerdict } from './mail-in.ts';
 import { ticketSubtypes } from './routing.ts';
-import { safetyGuidance } from './safety-screen.ts';
+import { safetyGuidance, screenForSafety } from './safety-screen.ts';
 import { raisedPriority } from './sla.ts';
 import { createTicketTokens } from './threading.ts';
 
@@ -75,6 +75,75 @@ export interface PatientRequestView {
   updatedAt: Date;
   canReply: boolean;
   messages: { from: 'you' | 'us'; at: Date; text: string; safety: boolean }[];
+}
+
+const SPANISH = new Set([
+  'el',
+  'la',
+  'los',
+  'las',
+  'que',
+  'de',
+  'mi',
+  'por',
+  'para',
+  'es',
+  'y',
+  'hola',
+  'gracias',
+  'ayuda',
+  'necesito',
+  'no',
+  'puedo',
+  'con',
+  'una',
+  'un',
+  'estoy',
+  'quiero',
+]);
+const ENGLISH = new Set([
+  'the',
+  'and',
+  'i',
+  'my',
+  'to',
+  'is',
+  'please',
+  'help',
+  'need',
+  'can',
+  'cant',
+  'not',
+  'with',
+  'a',
+  'an',
+  'am',
+  'want',
+  'hi',
+  'thanks',
+]);
+
+/**
+ * The language to answer someone we cannot tie to a patient: the safety screen's words when they hit,
+ * else whichever of Spanish and English common words the message has more of, else the fallback.
+ */
+export function guessLocale(text: string, fallback: Locale): Locale {
+  const screened = screenForSafety(text).language;
+  if (screened === 'es') return 'es';
+  const words = text
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .split(/[^\p{L}]+/u);
+  let es = 0;
+  let en = 0;
+  for (const w of words) {
+    if (SPANISH.has(w)) es++;
+    if (ENGLISH.has(w)) en++;
+  }
+  if (es > en) return 'es';
+  if (en > es) return 'en';
+  return screened ?? fallback;
 }
 
 const NOTICE_KINDS = { received: 'ticket_received', reply: 'ticket_reply', safety: 'ticket_safety' } as const;
@@ -316,7 +385,7 @@ export function createSupport(deps: SupportDeps) {
         category: 'other',
         subtype: null,
         text: input.body,
-        locale: input.locale,
+        locale: input.patientId ? input.locale : guessLocale(input.body, input.locale),
         joinRecent: true,
         inboundMessageId: input.inboundMessageId,
       });
@@ -342,7 +411,7 @@ export function createSupport(deps: SupportDeps) {
       if (!text) return { accept: true };
       const threadTicketId = tokens.ticketOf(email);
       let patientId: string | null = null;
-      let locale: Locale = 'en';
+      let locale: Locale = guessLocale(`${email.subject}\n${text}`, 'en');
       if (threadTicketId) {
         const t = await ticketById(threadTicketId);
         patientId = t?.patientId ?? null;
