@@ -59,6 +59,9 @@ export function PatientShell({
       </main>
       <footer className="patient-footer">
         <div className="wrap">
+          <p>
+            <Link to="/help">{t('help.footerLink')}</Link>
+          </p>
           {phone ? (
             <p>
               <Trans
