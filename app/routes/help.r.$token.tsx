@@ -29,11 +29,11 @@ export const meta: MetaFunction<typeof loader, { root: typeof rootLoader }> = ({
   return [{ title: page?.request ? words.readTitle : words.notFoundTitle }];
 };
 
-// The address holds the key to the request: no cache keeps the page, and no other site learns the
-// address from a Referer.
+// The address holds the key to the request: no cache keeps the page. The site-wide Referrer-Policy
+// (same-origin) already keeps other sites from learning the address; no-referrer here would make
+// browsers send "Origin: null" on the reply form, which the cross-site check rightly refuses.
 export const headers: HeadersFunction = () => ({
   'Cache-Control': 'no-store',
-  'Referrer-Policy': 'no-referrer',
 });
 
 export function ErrorBoundary() {

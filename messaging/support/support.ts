@@ -224,6 +224,7 @@ export function createSupport(deps: SupportDeps) {
       });
       if (sent.ok) return 'email';
     }
+    log.warn({ ticket: ticket.number, kind }, 'support notice not sent: no address that takes it');
     return null;
   }
 

@@ -2,7 +2,8 @@
 // routing by the shipped rules, SLA clocks, the "received" email into the outbox, assignment after each)
 // with two more assigner loops racing on their own pool, against plain single-row ticket inserts at the
 // same concurrency; then the queue page's reads with 10,000 open tickets, beside a trivial query.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
 import { sql } from 'drizzle-orm';
 import { createDb, type DatabaseHandle } from '../../db/client.ts';
 import { queryRows } from '../../db/pg-array.ts';
@@ -11,7 +12,7 @@ import { loadConfig } from '../../infra/env.ts';
 import { createLogger } from '../../infra/logger.ts';
 import { assignWaiting } from '../../messaging/support/assignment.ts';
 import { ticketSubtypes } from '../../messaging/support/routing.ts';
-import { wireServices } from '../../server.ts';
+import { addOidc, createApp, loadBuild, wireServices } from '../../server.ts';
 import { drain, percentile } from './harness.ts';
 
 const TICKETS = Number(process.env.BENCH_SUPPORT_TICKETS ?? 10_000);
@@ -220,22 +221,48 @@ export async function benchSupport(databaseUrl: string | undefined): Promise<str
     db,
     sql`select count(*)::int as n from tickets where status in ('open', 'waiting_on_patient')`,
   );
+
+  // The real page over HTTP, as a signed-in support agent: the server in this process, on loopback.
+  const app = createApp({ services: await addOidc(services), build: await loadBuild() });
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const port = (server.address() as { port: number }).port;
+  const token = randomBytes(32).toString('base64url');
+  const [agent] = await queryRows<{ id: string }>(
+    db,
+    sql`select staff_id as id from support_agents order by staff_id limit 1`,
+  );
+  await db.execute(sql`insert into staff_sessions (token_hash, staff_id, stage, expires_at)
+    values (${createHash('sha256').update(token).digest('hex')}, ${agent!.id}, 'full', now() + interval '1 day')`);
+  const page = (path: string) => async () => {
+    const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+      headers: { cookie: `cw_staff=${token}`, 'x-forwarded-proto': 'https' },
+    });
+    if (response.status !== 200) throw new Error(`${path} answered ${response.status}`);
+    await response.text();
+  };
+  const healthz = await measure(page('/healthz'));
+  const httpAll = await measure(page('/staff/tickets?view=all'));
+  const httpQueue = await measure((i) => page(`/staff/tickets?view=${QUEUES[i % QUEUES.length]!}`)());
+  server.close();
+
   out.push(
     `### The agent's queue page with ${open!.n.toLocaleString('en-US')} open tickets (${kind}; 300 sequential reads after 30 warm-up)`,
   );
   out.push('');
-  out.push('| reads | p95 | baseline (same run) | target |');
+  out.push('| what | p95 | baseline (same run) | target |');
   out.push('| --- | ---: | --- | --- |');
   out.push(
-    `| view=all: first 50 by priority and age + count per queue | ${all.toFixed(2)} ms | \`select 1\` p95 ${trivial.toFixed(2)} ms | ≤ 200 ms ${all <= 200 ? 'met' : 'MISSED'} |`,
+    `| GET /staff/tickets?view=all over HTTP (signed-in agent, whole page rendered) | ${httpAll.toFixed(2)} ms | GET /healthz p95 ${healthz.toFixed(2)} ms | ≤ 200 ms ${httpAll <= 200 ? 'met' : 'MISSED'} |`,
   );
   out.push(
-    `| view=<queue> (each of the 6 in turn) + count per queue | ${queue.toFixed(2)} ms | same | ≤ 200 ms ${queue <= 200 ? 'met' : 'MISSED'} |`,
+    `| GET /staff/tickets?view=<queue> over HTTP (each of the 6 in turn) | ${httpQueue.toFixed(2)} ms | same | ≤ 200 ms ${httpQueue <= 200 ? 'met' : 'MISSED'} |`,
   );
-  out.push('');
   out.push(
-    'Measured at the database, not over HTTP: the queue page route was still being written when this ran, so these are the reads it is to make; a page adds session lookup and rendering on top.',
+    `| its reads alone: first 50 by priority and age + count per queue (all) | ${all.toFixed(2)} ms | \`select 1\` p95 ${trivial.toFixed(2)} ms | — |`,
   );
+  out.push(`| its reads alone (one queue) | ${queue.toFixed(2)} ms | same | — |`);
   out.push('');
 
   await services.messaging.close();

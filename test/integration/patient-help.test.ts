@@ -13,7 +13,7 @@ import { csrfFrom, startTestApp, TestBrowser, type TestApp } from '../support/ap
 
 const PHONE = '+1 (555) 010-0100';
 // The site's policy, then the read page's own: browsers apply the last one they know.
-const NO_REFERRER = 'same-origin, no-referrer';
+const NO_REFERRER = 'same-origin';
 let app: TestApp;
 let counter = 0;
 
