@@ -3,8 +3,8 @@
 // way to the routing rules and the ticket-view log.
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Form, Link, useLoaderData } from '@remix-run/react';
-import { z } from 'zod';
 import { supportMetrics } from '../../messaging/support/support-metrics.ts';
+import { periodQuery } from '../utils/period-query.ts';
 import { requireStaff } from '../utils/staff-auth.server.ts';
 import { may, roles } from '../utils/staff-roles.ts';
 
@@ -12,20 +12,6 @@ export const meta: MetaFunction = () => [{ title: 'Support rules and reports' }]
 
 const DAY_MS = 86_400_000;
 const MAX_DAYS = 366;
-
-/** The period as the page's filter sends it: UTC days, both ends included. */
-export const periodQuery = z.object({
-  from: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/)
-    .optional()
-    .catch(undefined),
-  to: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/)
-    .optional()
-    .catch(undefined),
-});
 
 function utcDay(text: string | undefined): number | null {
   if (!text) return null;

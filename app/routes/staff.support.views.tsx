@@ -5,6 +5,7 @@ import { Form, Link, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
 import { ticketViews } from '../../messaging/support/support-metrics.ts';
 import { requireStaff } from '../utils/staff-auth.server.ts';
+import { periodQuery } from '../utils/period-query.ts';
 import { roles } from '../utils/staff-roles.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Ticket views' }];
@@ -12,18 +13,8 @@ export const meta: MetaFunction = () => [{ title: 'Ticket views' }];
 const DAY_MS = 86_400_000;
 const PAGE_SIZE = 50;
 
-export const viewsQuery = z.object({
+export const viewsQuery = periodQuery.extend({
   email: z.string().trim().max(200).optional().catch(undefined),
-  from: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/)
-    .optional()
-    .catch(undefined),
-  to: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/)
-    .optional()
-    .catch(undefined),
   page: z.coerce.number().int().min(1).max(100_000).optional().catch(undefined),
 });
 

@@ -22,7 +22,7 @@ import { suppressedAddresses } from '../../messaging/consent.ts';
 import { createDeliveryTokens, waveMessageId } from '../../messaging/delivery-tokens.ts';
 import { createMessageWebhooks } from '../../messaging/webhooks.ts';
 import { csrfFrom, startTestApp, TestBrowser, type TestApp } from '../support/app.ts';
-import { startTwilioServer, type TestTwilioServer } from '../support/twilio.ts';
+import { inboundTextFields, startTwilioServer, type TestTwilioServer } from '../support/twilio.ts';
 
 // The address Twilio and mail providers know us by; the server itself listens on a loopback port.
 const PUBLIC_URL = 'https://portal.example.org';
@@ -152,20 +152,13 @@ async function twilioPost(
 
 /** An incoming text, with the fields Twilio sends. */
 function inboundText(from: string, body: string, messageSid = sid()) {
-  return {
-    ToCountry: 'US',
-    SmsMessageSid: messageSid,
-    NumMedia: '0',
-    SmsSid: messageSid,
-    SmsStatus: 'received',
-    Body: body,
-    To: OUR_NUMBER,
-    NumSegments: '1',
-    MessageSid: messageSid,
-    AccountSid: twilioServer.accountSid,
-    From: from,
-    ApiVersion: '2010-04-01',
-  };
+  return inboundTextFields({
+    accountSid: twilioServer.accountSid,
+    from,
+    to: OUR_NUMBER,
+    body,
+    messageSid,
+  });
 }
 
 /** The reply a phone would show for a TwiML answer (null for an empty `<Response/>`). */
@@ -337,8 +330,9 @@ describe('texts to our number', () => {
     // links to the request's private page rather than the sign-in-only help page.
     const [ticket] = await app.database.db.select().from(tickets);
     expect(ticket).toMatchObject({ channel: 'sms', patientId: null, category: 'other' });
+    // Untied, the sender is answered in the language they wrote in (English here), not the account's.
     expect(reply).toBe(
-      `Harbor Health: recibimos su mensaje (solicitud #${ticket!.number}). Una persona le va a contestar en el portal: ${app.services.support.readLink(ticket!.id)}. Si es una emergencia, llame al 911. En una crisis de salud mental, llame o mande un texto al 988.`,
+      `Harbor Health: we got your message (request #${ticket!.number}). A person will answer you in the portal: ${app.services.support.readLink(ticket!.id)}. If this is an emergency, call 911. For a mental-health crisis call or text 988.`,
     );
     const [row] = await allInbound();
     expect(row).toMatchObject({ handledAs: 'support', patientId: patient.id, fromAddress: patient.phone });

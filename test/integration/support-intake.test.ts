@@ -26,7 +26,7 @@ import { raisedPriority } from '../../messaging/support/sla.ts';
 import { createSupport } from '../../messaging/support/support.ts';
 import { startTestApp, testClock, type TestApp } from '../support/app.ts';
 import { startSmtpServer, type ReceivedEmail, type TestSmtpServer } from '../support/smtp.ts';
-import { startTwilioServer, type TestTwilioServer } from '../support/twilio.ts';
+import { inboundTextFields, startTwilioServer, type TestTwilioServer } from '../support/twilio.ts';
 
 const PUBLIC_URL = 'https://portal.example.org';
 const OUR_NUMBER = '+12025550100';
@@ -111,20 +111,13 @@ const sid = () => `SM${randomBytes(16).toString('hex')}`;
 /** A text to our number, posted to the webhook with Twilio's own signature for the URL it called. */
 async function text(from: string, body: string) {
   const messageSid = sid();
-  const params = {
-    ToCountry: 'US',
-    SmsMessageSid: messageSid,
-    NumMedia: '0',
-    SmsSid: messageSid,
-    SmsStatus: 'received',
-    Body: body,
-    To: OUR_NUMBER,
-    NumSegments: '1',
-    MessageSid: messageSid,
-    AccountSid: twilioServer.accountSid,
-    From: from,
-    ApiVersion: '2010-04-01',
-  };
+  const params = inboundTextFields({
+    accountSid: twilioServer.accountSid,
+    from,
+    to: OUR_NUMBER,
+    body,
+    messageSid,
+  });
   const path = '/webhooks/twilio/inbound';
   const response = await fetch(`${app.url}${path}`, {
     method: 'POST',

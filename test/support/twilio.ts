@@ -253,3 +253,27 @@ export async function startTwilioServer(
     },
   };
 }
+
+/** The fields Twilio posts to an inbound-text webhook, for a text from `from` to `to`. */
+export function inboundTextFields(input: {
+  accountSid: string;
+  from: string;
+  to: string;
+  body: string;
+  messageSid: string;
+}): Record<string, string> {
+  return {
+    ToCountry: 'US',
+    SmsMessageSid: input.messageSid,
+    NumMedia: '0',
+    SmsSid: input.messageSid,
+    SmsStatus: 'received',
+    Body: input.body,
+    To: input.to,
+    NumSegments: '1',
+    MessageSid: input.messageSid,
+    AccountSid: input.accountSid,
+    From: input.from,
+    ApiVersion: '2010-04-01',
+  };
+}
