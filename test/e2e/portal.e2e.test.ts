@@ -140,7 +140,7 @@ describe('staff console', () => {
     // A support agent's navigation shows only what a support agent may open.
     expect(
       await page.getByRole('navigation', { name: 'Staff console' }).getByRole('link').allTextContents(),
-    ).toEqual(['Skip to main content', 'Overview', 'Cohorts', 'Imports', 'URL rules']);
+    ).toEqual(['Skip to main content', 'Overview', 'Tickets', 'Cohorts', 'Imports', 'URL rules']);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByText('You are signed out.').waitFor();
     await page.goto(`${app.url}/staff`);
